@@ -36,6 +36,9 @@ CHANNEL_KINDS: Mapping[str, str] = MappingProxyType(
 ONLINE_KINDS = frozenset({"mynaportal", "ibaraki-e"})
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# YAML's folded style (>-) joins lines with a space, which Japanese text does not want.
+_JAPANESE = r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff5e]"
+_JOINED_SPACE = re.compile(rf"(?<={_JAPANESE})[ \t]+(?={_JAPANESE})")
 # Japanese phone numbers: 0 + area/prefix, written with hyphens, 10 or 11 digits in all.
 PHONE_PATTERN = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
 MIN_EXAMPLES = 8  # fewer is a warning: the matcher learns residents' words from these
@@ -424,7 +427,7 @@ class _Reader:
             return dt.date.min
         age = (self.today - value).days
         if age > self.max_age_days:
-            self._problem(("reviewed",), f"{age}日前の確認です。内容が今も正しいか確かめて日付を更新してください",
+            self._problem(("reviewed",), f"{age}日前の確認です。今も正しいか確かめて日付を更新してください",
                           severity="warning")
         if age < 0:
             self._problem(("reviewed",), "未来の日付になっています")
@@ -460,7 +463,7 @@ class _Reader:
         if isinstance(value, bool) or not isinstance(value, str | int | float | dt.date):
             self._problem(at, "文字で書いてください")
             return None
-        text = str(value).strip()
+        text = _JOINED_SPACE.sub("", str(value).strip())
         if not text:
             self._problem(at, "空になっています")
             return None

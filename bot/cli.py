@@ -3,37 +3,150 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 
-from bot import catalogue
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from bot import content
+from bot.catalogue import CatalogueError
+from bot.conversation import Conversation, Incoming
+from bot.evaluation import evaluate, format_report
+from bot.replies import as_text
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nakabot", description="那珂市 手続き案内ボット")
+    parser.add_argument("--root", type=Path, default=content.REPO_ROOT,
+                        help="folder holding procedures/ and intents/")
     commands = parser.add_subparsers(dest="command", required=True)
+
     check = commands.add_parser("check", help="validate the catalogue (file:line: field: message)")
-    check.add_argument("--todo", action="store_true", help="list facts not confirmed yet (null)")
+    check.add_argument("--todo", action="store_true", help="also list facts not confirmed yet (~)")
     check.add_argument("--max-age", type=int, default=365, help="warn when reviewed is older (days)")
-    check.add_argument("--root", type=Path, default=REPO_ROOT)
+    check.set_defaults(handler=_check)
+
+    ask = commands.add_parser("ask", help="answer one question as the bot would")
+    ask.add_argument("text", nargs="*", help="the question")
+    ask.add_argument("--json", action="store_true", help="print one JSON object")
+    ask.add_argument("--jsonl", action="store_true", help="questions on stdin, one JSON line each")
+    ask.add_argument("--explain", action="store_true", help="show why it matched what it did")
+    ask.set_defaults(handler=_ask)
+
+    evaluation = commands.add_parser("eval", help="measure matching on a JSONL file")
+    evaluation.add_argument("file", type=Path)
+    evaluation.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluation.set_defaults(handler=_eval)
+
+    chat = commands.add_parser("chat", help="talk to the bot in the terminal")
+    chat.set_defaults(handler=_chat)
+
+    serve = commands.add_parser("serve", help="run the web app (demo mode without LINE credentials)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=_serve)
+
     args = parser.parse_args(argv)
-    return args.handler(args) if hasattr(args, "handler") else _check(args)
+    try:
+        return args.handler(args)
+    except CatalogueError as error:
+        print("カタログにエラーがあります（nakabot check で確認できます）:", file=sys.stderr)
+        print(error, file=sys.stderr)
+        return 2
+
+
+def _conversation(args: argparse.Namespace) -> Conversation:
+    return Conversation(content.load(args.root))
 
 
 def _check(args: argparse.Namespace) -> int:
-    report = catalogue.inspect(args.root, max_age_days=args.max_age)
+    report = content.inspect(args.root, max_age_days=args.max_age)
     for problem in report.problems:
         print(problem, file=sys.stderr if problem.severity == "error" else sys.stdout)
     if args.todo:
         for gap in report.gaps:
-            print(f"{gap.path}:{gap.line}: {gap.field}: 未確認（{gap.owner}）")
-    if report.errors:
+            print(f"{gap.path}:{gap.line}: {gap.field}: 未確認（{gap.owner}）→ 市役所へご案内中")
+    if report.errors or report.catalogue is None:
         print(f"エラー {len(report.errors)} 件", file=sys.stderr)
         return 1
     cat = report.catalogue
-    assert cat is not None
-    print(f"OK: 手続き {len(cat.procedures)} 件, 会話 {len(cat.intents)} 件, "
+    warnings = len(report.problems) - len(report.errors)
+    print(f"OK: 手続き {len(cat.procedures)} 件, 会話 {len(cat.intents)} 件, 注意 {warnings} 件, "
           f"未確認 {len(report.gaps)} 件, 版 {cat.version}")
+    return 0
+
+
+def _ask(args: argparse.Namespace) -> int:
+    conversation = _conversation(args)
+    if args.jsonl:
+        for line in sys.stdin:
+            question = line.rstrip("\n")
+            answer = conversation.matcher.match(question)
+            print(json.dumps(answer.as_dict(), ensure_ascii=False), flush=True)
+        return 0
+    question = " ".join(args.text)
+    if not question:
+        print("質問を書いてください。例: nakabot ask 住民票がほしい", file=sys.stderr)
+        return 2
+    outcome = conversation.respond(Incoming("text", question))
+    answer = outcome.answer
+    assert answer is not None
+    if args.json:
+        print(json.dumps(answer.as_dict(), ensure_ascii=False))
+    else:
+        print(as_text(outcome.messages))
+    if args.explain:
+        print(f"\n― 理由 ―\n正規化: {answer.forms}\n判定: {answer.kind} {answer.id or ''} "
+              f"({answer.score:.1f}点)")
+        _, ranked = conversation.matcher.rank(question)
+        for candidate in ranked[:5]:
+            print(f"  {candidate.score:5.1f} {candidate.id}: {' / '.join(candidate.evidence)}")
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    conversation = _conversation(args)
+    cases = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    report = evaluate(conversation.matcher, conversation.catalogue, cases)
+    print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    conversation = _conversation(args)
+    print("那珂市 手続き案内（終わるときは Ctrl+D）。ボタンは番号で選べます。")
+    print(as_text(conversation.respond(Incoming("follow")).messages))
+    buttons: list[dict] = []
+    while True:
+        try:
+            line = input("\nあなた> ").strip()
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not line:
+            continue
+        incoming = Incoming("text", line)
+        if line.isdigit() and 0 < int(line) <= len(buttons):
+            action = buttons[int(line) - 1]
+            incoming = (Incoming("postback", action["data"]) if action["type"] == "postback"
+                        else Incoming("text", action.get("text", "")))
+        outcome = conversation.respond(incoming)
+        text = as_text(outcome.messages)
+        buttons = [i["action"] for m in outcome.messages for i in m.get("quickReply", {}).get("items", [])]
+        numbered = "  ".join(f"{n}.{a['label']}" for n, a in enumerate(buttons, 1))
+        print("ボット> " + text.rsplit("\n［ボタン］", 1)[0])
+        if numbered:
+            print("［ボタン］ " + numbered)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from bot.config import Settings
+    from bot.web import create_app
+
+    settings = Settings.from_env()
+    app = create_app(settings)
+    url = f"http://{args.host}:{args.port}/"
+    if settings.demo:
+        print(f"デモモード（LINEの設定なし）: ブラウザで {url} を開くと、LINEと同じ画面で試せます。"
+              f"\nDemo mode (no LINE credentials): open {url} to chat with the bot.", flush=True)
+    app.run(host=args.host, port=args.port)
     return 0

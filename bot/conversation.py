@@ -1,0 +1,60 @@
+"""One resident event -> the Answer and the messages to send back.
+
+The single path shared by the webhook, `nakabot chat` and the simulator, so what a
+staff member sees in the demo is what a resident gets on LINE.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.catalogue import Catalogue
+from bot.matcher import Answer, Matcher
+from bot.replies import Message, Replies, parse_postback
+
+EventKind = Literal["text", "postback", "follow", "other"]
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """What the resident did, stripped of everything LINE-specific."""
+
+    kind: EventKind
+    text: str = ""  # the message text (kind "text") or the postback data (kind "postback")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    messages: list[Message]
+    answer: Answer | None = None  # set when a question went through the matcher
+    shown: str = ""  # what was shown, for logs: "procedure:ID", "category:ID", "menu", ...
+
+
+class Conversation:
+    """A catalogue, its matcher and its reply builder, built once and shared."""
+
+    def __init__(self, catalogue: Catalogue) -> None:
+        self.catalogue = catalogue
+        self.matcher = Matcher(catalogue)
+        self.replies = Replies(catalogue)
+
+    def respond(self, incoming: Incoming) -> Outcome:
+        if incoming.kind == "text":
+            answer = self.matcher.match(incoming.text)
+            shown = f"{answer.kind}:{answer.id}" if answer.id else answer.kind
+            return Outcome(self.replies.for_answer(answer), answer, shown)
+        if incoming.kind == "postback":
+            return self._postback(incoming.text)
+        if incoming.kind == "follow":
+            return Outcome(self.replies.welcome(), shown="welcome")
+        return Outcome(self.replies.please_type(), shown="please_type")
+
+    def _postback(self, data: str) -> Outcome:
+        key, value = parse_postback(data)
+        if key == "p" and (procedure := self.catalogue.procedure(value)):
+            return Outcome(self.replies.procedure(procedure), shown=f"procedure:{procedure.id}")
+        if key == "c" and (category := self.catalogue.category(value)):
+            return Outcome(self.replies.category(category), shown=f"category:{category.id}")
+        # The menu, and buttons from an older catalogue whose target is gone.
+        return Outcome(self.replies.menu(), shown="menu")

@@ -1,0 +1,88 @@
+"""Measure matching on labelled questions: {"text": ..., "expect": [ids] | null}.
+
+Scoring is strict, as a resident experiences it:
+- top-1: the bot answered directly (procedure or intent) with an expected id;
+- top-3: an expected id was answered, or is among the first three a clarify offers;
+- rejected: an off-topic question (expect null) got the fallback.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from bot.catalogue import Catalogue
+from bot.matcher import INTENT_PREFIX, Answer, Matcher
+
+
+def answered_id(answer: Answer) -> str | None:
+    if answer.kind == "procedure":
+        return answer.id
+    if answer.kind == "intent":
+        return INTENT_PREFIX + (answer.id or "")
+    return None
+
+
+def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]) -> dict[str, Any]:
+    in_scope = top1 = top3 = off_topic = rejected = 0
+    per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    misses = []
+    for case in cases:
+        answer = matcher.match(case["text"])
+        got = answered_id(answer)
+        offered = [c.id for c in answer.candidates[:3]] if answer.kind == "clarify" else [got]
+        expect = case.get("expect")
+        if expect is None:
+            off_topic += 1
+            ok = answer.kind == "fallback"
+            rejected += ok
+        else:
+            in_scope += 1
+            ok = got in expect
+            top1 += ok
+            top3 += ok or any(c in expect for c in offered)
+            category = _category(catalogue, expect[0])
+            per_category[category][0] += ok
+            per_category[category][1] += 1
+        if not ok:
+            misses.append({"text": case["text"], "expect": expect, "kind": answer.kind,
+                           "id": answer.id, "candidates": [c.id for c in answer.candidates],
+                           "score": round(answer.score, 1)})
+    return {
+        "questions": len(cases),
+        "in_scope": in_scope,
+        "top1": _share(top1, in_scope),
+        "top3": _share(top3, in_scope),
+        "off_topic": off_topic,
+        "rejected": _share(rejected, off_topic),
+        "per_category": {k: {"top1": _share(v[0], v[1]), "n": v[1]} for k, v in sorted(per_category.items())},
+        "misses": misses,
+    }
+
+
+def _category(catalogue: Catalogue, entry_id: str) -> str:
+    if entry_id.startswith(INTENT_PREFIX):
+        return "intent"
+    procedure = catalogue.procedure(entry_id)
+    return procedure.category if procedure else "unknown"
+
+
+def _share(part: int, whole: int) -> float:
+    return round(part / whole, 3) if whole else 0.0
+
+
+def format_report(report: dict[str, Any]) -> str:
+    lines = [
+        f"questions: {report['questions']} (in scope {report['in_scope']}, off-topic {report['off_topic']})",
+        f"top-1 accuracy:       {report['top1']:.3f}",
+        f"within first three:   {report['top3']:.3f}",
+        f"off-topic rejected:   {report['rejected']:.3f}",
+        "per category (top-1):",
+    ]
+    lines += [f"  {name:<10} {v['top1']:.3f}  (n={v['n']})" for name, v in report["per_category"].items()]
+    lines.append(f"misses: {len(report['misses'])}")
+    for miss in report["misses"]:
+        got = miss["id"] or "/".join(miss["candidates"][:3]) or "-"
+        lines.append(f"  ✗ {miss['text']}  expect={miss['expect']}  "
+                     f"got={miss['kind']}:{got} ({miss['score']})")
+    return "\n".join(lines)

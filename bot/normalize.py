@@ -1,0 +1,128 @@
+"""Resident text -> matching text.
+
+Two forms are made of every text, the same way for questions and for the catalogue:
+- the *surface* form keeps kanji (住民票), so written words match written words;
+- the *reading* form is all katakana (ジュウミンヒョウ), so a question typed in kana
+  alone (じゅうみんひょう) still meets a title written in kanji.
+Both are folded: NFKC (half-width kana, full-width digits), katakana, large kana for
+small ones, no long-vowel marks, no spaces or punctuation, polite filler removed.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from sudachipy import Dictionary, SplitMode
+
+_HIRAGANA = "".join(chr(c) for c in range(ord("ぁ"), ord("ゖ") + 1))
+_KATAKANA = "".join(chr(c) for c in range(ord("ァ"), ord("ヶ") + 1))
+_TO_KATAKANA = str.maketrans(_HIRAGANA, _KATAKANA)
+_TO_LARGE = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+# Invisible and formatting characters that residents' phones insert (zero-width, BOM, ...).
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufe00-\ufe0f]")
+_NOT_WORD = re.compile(r"[^\w]|_", re.UNICODE)
+_LONG_VOWEL = re.compile(r"[ー〜~]")
+
+# Words that carry no meaning for finding a procedure; removed from both forms.
+FILLER_WORDS = (
+    "すみません", "すいません", "教えてください", "教えて下さい", "教えて", "お願いします",
+    "お願い", "ください", "下さい", "知りたいです", "知りたい", "したいのですが", "したいんですが",
+    "のですが", "んですが", "ですか", "ますか", "でしょうか", "について", "どうすればいい",
+    "どうしたらいい", "どうすれば", "どうしたら", "どうやって", "方法", "やり方", "とは",
+)
+
+
+def fold(text: str) -> str:
+    """The character-level folding shared by every form (no dictionary look-ups)."""
+    text = unicodedata.normalize("NFKC", text)
+    text = _INVISIBLE.sub("", text).lower().translate(_TO_KATAKANA).translate(_TO_LARGE)
+    text = _LONG_VOWEL.sub("", text)
+    return _NOT_WORD.sub("", text)
+
+
+@dataclass(frozen=True)
+class Forms:
+    surface: str
+    reading: str
+
+
+class Normalizer:
+    """Resident text -> Forms, with the synonym table of intents/synonyms.yaml."""
+
+    def __init__(self, synonyms: Iterable[tuple[str, Sequence[str]]] = ()) -> None:
+        table = [(word, tuple(variants)) for word, variants in synonyms]
+        self._surface = _Replacer({fold(v): fold(w) for w, vs in table for v in vs})
+        self._reading = _Replacer({fold(reading_of(v)): fold(reading_of(w)) for w, vs in table for v in vs})
+        self._filler_surface = _pattern(fold(w) for w in FILLER_WORDS)
+        self._filler_reading = _pattern(fold(reading_of(w)) for w in FILLER_WORDS)
+
+    def __call__(self, text: str) -> Forms:
+        surface = self._surface(fold(text))
+        reading = self._reading(fold(reading_of(text)))
+        return Forms(_strip(self._filler_surface, surface), _strip(self._filler_reading, reading))
+
+
+class _Replacer:
+    """Replace resident words in one pass, longest first, so nothing is replaced twice."""
+
+    def __init__(self, pairs: dict[str, str]) -> None:
+        self._pairs = {v: w for v, w in pairs.items() if v and v != w}
+        self._pattern = _pattern(self._pairs)
+
+    def __call__(self, folded: str) -> str:
+        if self._pattern is None:
+            return folded
+        return self._pattern.sub(lambda m: self._pairs[m.group(0)], folded)
+
+
+def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:
+    ordered = sorted({w for w in words if w}, key=len, reverse=True)
+    return re.compile("|".join(re.escape(w) for w in ordered)) if ordered else None
+
+
+def _strip(pattern: re.Pattern[str] | None, folded: str) -> str:
+    """Drop filler, unless the filler was all there was."""
+    stripped = pattern.sub("", folded) if pattern else folded
+    return stripped or folded
+
+
+# --- readings ---------------------------------------------------------------------------
+_local = threading.local()
+_SKIP_POS = {"補助記号", "空白"}
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> Dictionary:
+    return Dictionary(dict="core")
+
+
+def _tokenizer():  # type: ignore[no-untyped-def]
+    # Sudachi tokenizers are not safe to share between threads: one per thread.
+    tokenizer = getattr(_local, "tokenizer", None)
+    if tokenizer is None:
+        tokenizer = _local.tokenizer = _dictionary().tokenizer(mode=SplitMode.C)
+    return tokenizer
+
+
+def reading_of(text: str) -> str:
+    """Katakana reading of `text` (kanji read by SudachiPy's dictionary; kana kept)."""
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))[:2000]
+    if not text.strip():
+        return ""
+    parts = []
+    for morpheme in _tokenizer().tokenize(text):
+        if morpheme.part_of_speech()[0] in _SKIP_POS:
+            continue
+        surface = morpheme.surface()
+        # Latin letters and digits have no useful reading: keep them as written.
+        parts.append(morpheme.reading_form() or surface if _has_kana_or_kanji(surface) else surface)
+    return "".join(parts)
+
+
+def _has_kana_or_kanji(text: str) -> bool:
+    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)

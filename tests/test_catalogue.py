@@ -1,0 +1,120 @@
+"""The catalogue: complete, valid, and errors staff can act on (file:line: field: message)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot import catalogue as catalogue_module
+from bot import content
+from bot.catalogue import CatalogueError
+
+REQUIRED = Path(__file__).resolve().parents[2] / "shared" / "catalogue" / "required.yaml"
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    """A copy of the real catalogue that a test may break."""
+    for folder in ("procedures", "intents"):
+        shutil.copytree(content.REPO_ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def test_every_required_procedure_and_intent_exists_with_its_category(catalogue):
+    required = yaml.safe_load(REQUIRED.read_text(encoding="utf-8"))
+    for item in required["procedures"]:
+        procedure = catalogue.procedure(item["id"])
+        assert procedure is not None, item["id"]
+        assert procedure.category == item["category"]
+        assert procedure.title == item["title"]
+    assert {i.id for i in catalogue.intents} >= set(required["intents"])
+    assert [c.id for c in catalogue.categories] == list(required["categories"])
+
+
+def test_every_entry_records_its_source_and_review_date(catalogue):
+    for entry in (*catalogue.procedures, *catalogue.intents):
+        assert entry.source and entry.reviewed > dt.date(2020, 1, 1), entry.id
+
+
+def test_the_real_catalogue_has_no_errors():
+    report = content.inspect()
+    assert [str(p) for p in report.errors] == []
+
+
+def test_a_missing_field_names_file_line_and_field(tree: Path):
+    path = tree / "procedures/shomeisho/juminhyo.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("title: 住民票の写しの交付\n", ""),
+                    encoding="utf-8")
+
+    with pytest.raises(CatalogueError) as raised:
+        content.load(tree)
+    assert "procedures/shomeisho/juminhyo.yaml:1: title: 必須です" in str(raised.value)
+
+
+def test_yaml_syntax_errors_name_the_line(tree: Path):
+    path = tree / "procedures/shomeisho/juminhyo.yaml"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    lines[3] = "label: [住民票がほしい"  # an unclosed bracket on line 4
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    errors = [str(p) for p in content.inspect(tree).errors]
+    assert any(e.startswith("procedures/shomeisho/juminhyo.yaml:") and "YAML" in e for e in errors)
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("category: shomeisho", "category: shoumei", "category: 「shoumei」という分類はありません"),
+    ("phone: 029-298-1111", "phone: 0292981111", "contact.phone: 電話番号は"),
+    ("related: [", "related: [no-such, ", "related[0]: 「no-such」という手続きはありません"),
+    ("  - https://www.city.naruto", "  - http://www.city.naruto", "はhttps://で始まる"),
+    ("label: 住民票がほしい", "label: 住民票の写しがどうしても今すぐほしいのです", "label: 20文字以内"),
+    ("reviewed: 2026-11-24", "reviewed: いつか", "reviewed: 確認した日を"),
+    ("fee: ~", "fee: ~\nfee: 300円", "fee: 同じ項目が2回"),
+    ("channels:\n  - kind: konbini", "channels:\n  - kind: fax", "channels[0].kind: 「fax」は使えません"),
+])
+def test_each_kind_of_mistake_is_reported_at_its_line(tree: Path, old: str, new: str, expected: str):
+    path = tree / "procedures/shomeisho/juminhyo.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    errors = [str(p) for p in content.inspect(tree).errors]
+    hits = [e for e in errors if expected.replace("はhttps", "https") in e or expected in e]
+    assert hits, errors
+    file, line, _ = hits[0].split(":", 2)
+    assert file == "procedures/shomeisho/juminhyo.yaml" and int(line) > 1
+
+
+def test_an_example_used_by_two_entries_is_an_error(tree: Path):
+    path = tree / "intents/thanks.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("  - 助かりました", "  - 住民票を1通ください"),
+                    encoding="utf-8")
+
+    errors = [str(p) for p in content.inspect(tree).errors]
+    assert any("住民票を1通ください" in e and "juminhyo" in e for e in errors), errors
+
+
+def test_an_old_review_date_is_a_warning_not_an_error(tree: Path):
+    report = catalogue_module.inspect(tree, today=dt.date(2030, 1, 1), max_age_days=365)
+
+    assert report.errors == ()
+    assert any(p.field == "reviewed" and p.severity == "warning" for p in report.problems)
+
+
+def test_unconfirmed_facts_are_listed_as_gaps(catalogue):
+    report = content.inspect()
+    gap_fields = {(g.owner, g.field) for g in report.gaps}
+    assert ("juminhyo", "fee") in gap_fields
+    assert ("city", "hours") in gap_fields
+
+
+def test_text_too_long_for_line_is_caught_before_it_reaches_residents(tree: Path):
+    path = tree / "intents/thanks.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("どういたしまして。", "あ" * 5001), encoding="utf-8")
+
+    errors = [str(p) for p in content.inspect(tree).errors]
+    assert len(errors) == 1 and "intents/thanks.yaml:1: reply: LINEの上限をこえます" in errors[0]

@@ -1,0 +1,67 @@
+"""match(text) -> Answer, on the real catalogue."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bot.evaluation import evaluate
+
+DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+
+
+@pytest.fixture(scope="module")
+def matcher(conversation):
+    return conversation.matcher
+
+
+def test_a_plain_question_finds_its_procedure(matcher):
+    answer = matcher.match("住民票がほしい")
+    assert (answer.kind, answer.id) == ("procedure", "juminhyo")
+    assert answer.as_dict()["candidates"] == []
+
+
+def test_kana_only_and_half_width_questions(matcher):
+    assert matcher.match("いんかんとうろく").id == "inkan-touroku"
+    assert matcher.match("ｺﾝﾋﾞﾆ ｼｮｳﾒｲｼｮ").id == "konbini-kofu"
+
+
+def test_greetings_are_intents(matcher):
+    answer = matcher.match("こんにちは")
+    assert (answer.kind, answer.id) == ("intent", "greeting")
+    assert answer.as_dict()["id"] == "greeting"
+
+
+@pytest.mark.parametrize("noise", ["", "   ", "!!!", "🙂🙂🙂", "あ", "ｗｗｗ", "asdfghjkl", "今日の天気は"])
+def test_noise_and_chat_fall_back(matcher, noise):
+    assert matcher.match(noise).kind == "fallback"
+
+
+def test_close_candidates_are_offered_best_first(matcher):
+    answer = matcher.match("児童手当")
+    assert answer.kind == "clarify"
+    scores = [c.score for c in answer.candidates]
+    assert scores == sorted(scores, reverse=True) and 2 <= len(scores) <= 4
+    assert all(c.startswith("jidou-teate") for c in answer.as_dict()["candidates"])
+
+
+def test_every_example_question_reaches_its_own_entry(matcher, catalogue):
+    """An edit that steals another procedure's questions fails here, naming them."""
+    stolen = []
+    for entry in (*catalogue.procedures, *catalogue.intents):
+        own = entry.id if entry in catalogue.procedures else f"intent:{entry.id}"
+        for example in entry.examples:
+            _, ranked = matcher.rank(example)
+            if not ranked or ranked[0].id != own:
+                stolen.append(f"{entry.path}: 「{example}」→ {ranked[0].id if ranked else 'なし'}")
+    assert stolen == []
+
+
+def test_dev_set_accuracy_does_not_regress(matcher, catalogue):
+    cases = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+    report = evaluate(matcher, catalogue, cases)
+    assert report["top1"] >= 0.90, report["misses"]
+    assert report["top3"] >= 0.95
+    assert report["rejected"] >= 0.90

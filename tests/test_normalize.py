@@ -1,0 +1,43 @@
+"""How resident text is folded before matching."""
+
+from bot.normalize import Normalizer, fold, reading_of
+
+normalize = Normalizer([("印鑑", ["はんこ", "ハンコ"]), ("マイナンバーカード", ["マイナカード"])])
+
+
+def test_half_width_kana_and_full_width_digits_are_folded():
+    assert fold("ｺﾝﾋﾞﾆ　１２３") == fold("コンビニ 123") == "コンビニ123"
+
+
+def test_hiragana_and_katakana_meet():
+    assert fold("いんかん") == fold("インカン")
+
+
+def test_small_kana_long_vowels_spaces_and_punctuation_do_not_matter():
+    assert fold("ほしぃ") == fold("ほしい")
+    assert fold("サービス") == fold("サビス")
+    assert fold("住民票、ください！") == fold("住民票 ください")
+
+
+def test_invisible_characters_are_dropped():
+    assert fold("住\u200b民\ufeff票") == fold("住民票")
+
+
+def test_kanji_get_a_reading_so_kana_only_questions_can_match():
+    assert fold(reading_of("印鑑登録")) == fold("いんかんとうろく")
+    assert normalize("じどうふようてあて").reading == normalize("児童扶養手当").reading
+
+
+def test_resident_words_become_catalogue_words():
+    assert normalize("はんこの登録").surface == normalize("印鑑の登録").surface
+    assert normalize("マイナカード").reading == normalize("マイナンバーカード").reading
+
+
+def test_polite_filler_is_dropped_but_never_everything():
+    assert normalize("すみません、住民票について教えてください").surface == normalize("住民票").surface
+    assert normalize("教えてください").surface != ""
+
+
+def test_noise_folds_to_nothing():
+    assert normalize("!!!").surface == ""
+    assert normalize("🙏🙏").surface == ""

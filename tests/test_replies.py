@@ -1,0 +1,83 @@
+"""Every message the bot can send is one LINE accepts: its spec, its SDK, its written limits."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from linebot.v3.messaging import ReplyMessageRequest
+from openapi import errors
+
+from bot.replies import LimitError, Replies, as_text, limit_problems, utf16_length
+
+
+def assert_line_accepts(messages):
+    body = {"replyToken": "t", "messages": messages}
+    assert errors(body, "ReplyMessageRequest") == []
+    ReplyMessageRequest.from_dict(body)  # raises on a missing field or wrong enum
+    assert limit_problems(messages) == []
+
+
+def test_every_procedure_card_is_accepted_by_line(catalogue):
+    replies = Replies(catalogue)
+    for procedure in catalogue.procedures:
+        messages = replies.procedure(procedure)
+        assert_line_accepts(messages)
+        assert procedure.title in messages[0]["altText"]
+
+
+def test_every_intent_category_and_fixed_reply_is_accepted_by_line(catalogue):
+    replies = Replies(catalogue)
+    rendered = [replies.intent(i.id) for i in catalogue.intents]
+    rendered += [replies.category(c) for c in catalogue.categories]
+    rendered += [replies.menu(), replies.fallback(), replies.welcome(), replies.please_type()]
+    for messages in rendered:
+        assert_line_accepts(messages)
+
+
+def test_a_clarify_offers_the_candidates_as_postback_buttons(catalogue):
+    messages = Replies(catalogue).clarify(["juminhyo", "konbini-kofu", "intent:contact"])
+
+    assert_line_accepts(messages)
+    actions = [i["action"] for i in messages[0]["quickReply"]["items"]]
+    assert actions[0] == {"type": "postback", "label": "住民票がほしい", "data": "p=juminhyo",
+                          "displayText": "住民票がほしい"}
+    assert actions[2]["type"] == "message"  # an intent is asked as its example text
+
+
+def test_the_fallback_is_kind_and_gives_the_city_phone(catalogue):
+    [message] = Replies(catalogue).fallback()
+
+    assert "029-298-1111" in message["text"]
+    assert len(message["quickReply"]["items"]) == len(catalogue.categories)
+
+
+def test_a_card_without_confirmed_fee_sends_the_resident_to_the_city(catalogue):
+    procedure = next(p for p in catalogue.procedures if p.fee is None)
+    text = as_text(Replies(catalogue).procedure(procedure))
+
+    assert "詳しくは市役所へ（029-298-1111）" in text
+
+
+def test_an_online_procedure_has_a_button_to_apply(catalogue):
+    procedure = next(p for p in catalogue.procedures if any(c.online and c.url for c in p.channels))
+    text = as_text(Replies(catalogue).procedure(procedure))
+
+    assert "［オンラインで申請する］ https://" in text
+    assert "スマホで申請できます" in text
+
+
+def test_limits_are_counted_as_line_counts_them():
+    assert utf16_length("🍎") == 2
+    too_long = [{"type": "text", "text": "あ" * 5001}]
+    assert limit_problems(too_long) == ["messages[0].text: 5001 UTF-16 units"]
+    long_label = [{"type": "text", "text": "x", "quickReply": {"items": [
+        {"type": "action", "action": {"type": "postback", "label": "あ" * 21, "data": "p=x"}}]}}]
+    assert "21 characters" in limit_problems(long_label)[0]
+
+
+def test_the_builder_refuses_to_build_what_line_would_reject(catalogue):
+    huge = replace(catalogue.procedures[0], summary="とても長い説明。" * 3000)
+
+    with pytest.raises(LimitError, match="bytes"):
+        Replies(catalogue).procedure(huge)
