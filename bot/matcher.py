@@ -122,14 +122,16 @@ class Matcher:
 
     def _specificity(self) -> list[float]:
         """Weight of each term: longer and rarer (in fewer entries) weighs more."""
-        weights = []
         total = len(self.entries)
+        texts = [("\n".join(d.forms.surface for d in e.docs), "\n".join(d.forms.reading for d in e.docs))
+                 for e in self.entries]
+        owners: dict[tuple[str, str], int] = {}
+        weights = []
         for term in self.terms:
-            owners = {
-                doc.owner for doc in self.docs
-                if term.forms.surface in doc.forms.surface or term.forms.reading in doc.forms.reading
-            }
-            idf = math.log(1 + total / max(1, len(owners)))
+            key = (term.forms.surface, term.forms.reading)
+            if key not in owners:
+                owners[key] = sum(1 for surface, reading in texts if key[0] in surface or key[1] in reading)
+            idf = math.log(1 + total / max(1, owners[key]))
             weights.append(idf * min(len(term.forms.reading), 8) / 4)
         return weights
 
@@ -192,8 +194,13 @@ class Matcher:
         for query, choices in ((forms.surface, self._term_surfaces), (forms.reading, self._term_readings)):
             if not query:
                 continue
-            for _, score, index in process.extract(query, choices, scorer=_contained,
-                                                   limit=None, score_cutoff=t.term_partial):
+            hits = process.extract(query, choices, scorer=fuzz.partial_ratio,
+                                   limit=None, score_cutoff=t.term_partial)
+            for term_text, score, index in hits:
+                # partial_ratio is symmetric: keep only terms found *inside* the question,
+                # and demand short terms verbatim (one typo in 3 characters is another word).
+                if len(term_text) > len(query) or (score < 100 and len(term_text) < 4):
+                    continue
                 term = self.terms[index]
                 weight = self._term_weight[index] * score / 100
                 owner = found.setdefault(term.owner, {})
@@ -202,15 +209,6 @@ class Matcher:
             owner: (sum(_without_overlaps(words).values()), list(_without_overlaps(words)))
             for owner, words in found.items()
         }
-
-
-def _contained(query: str, term: str, **kwargs: object) -> float:
-    """How fully `term` appears inside `query` (100: verbatim), tolerant of one typo."""
-    if term in query:
-        return 100.0
-    if len(term) < 4 or len(term) > len(query) + 1:
-        return 0.0
-    return fuzz.partial_ratio(term, query, **kwargs)  # type: ignore[arg-type]
 
 
 def _without_overlaps(words: dict[str, float]) -> dict[str, float]:
