@@ -40,5 +40,7 @@ def test_half_configured_credentials_fail_fast():
     with pytest.raises(ConfigError, match="LINE_CHANNEL_ACCESS_TOKEN"):
         Settings.from_env({"LINE_CHANNEL_SECRET": "x"})
     assert Settings.from_env({}).demo
-    assert "secret" not in repr(Settings.from_env({"LINE_CHANNEL_SECRET": "secret",
-                                                   "LINE_CHANNEL_ACCESS_TOKEN": "token"}))
+    shown = repr(Settings.from_env({"LINE_CHANNEL_SECRET": "channel-s3cret",
+                                    "LINE_CHANNEL_ACCESS_TOKEN": "access-t0ken"}))
+    assert "channel-s3cret" not in shown
+    assert "access-t0ken" not in shown
