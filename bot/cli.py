@@ -45,6 +45,14 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(handler=_serve)
 
+    richmenu = commands.add_parser("richmenu", help="the rich menu (richmenu/menu.yaml): check, draw, create")
+    richmenu.add_argument("action", choices=["check", "image", "create"],
+                          help="check: validate; image: draw it to OUT; create: send to LINE as default")
+    richmenu.add_argument("out", nargs="?", type=Path, help="image: where to write the PNG")
+    richmenu.add_argument("--file", type=Path, default=None, help="definition (default richmenu/menu.yaml)")
+    richmenu.add_argument("--no-default", action="store_true", help="create: do not make it the default")
+    richmenu.set_defaults(handler=_richmenu)
+
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
@@ -136,6 +144,41 @@ def _chat(args: argparse.Namespace) -> int:
         print("ボット> " + text.rsplit("\n［ボタン］", 1)[0])
         if numbered:
             print("［ボタン］ " + numbered)
+
+
+def _richmenu(args: argparse.Namespace) -> int:
+    from bot import richmenu
+    from bot.config import ConfigError, Settings
+
+    try:
+        menu = richmenu.check(richmenu.load(args.file or richmenu.DEFAULT_PATH), content.load(args.root))
+        if args.action == "check":
+            print(f"OK: {menu.name}（{menu.width}×{menu.height}, {len(menu.areas)} areas）")
+            print("\n".join(richmenu.summary(menu)))
+            return 0
+        if args.action == "image":
+            if args.out is None:
+                print("書き出し先を指定してください。例: nakabot richmenu image menu.png", file=sys.stderr)
+                return 2
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_bytes(richmenu.png(menu))
+            print(f"wrote {args.out}")
+            return 0
+        settings = Settings.from_env()
+        if not settings.access_token:
+            print("LINE_CHANNEL_ACCESS_TOKEN（と LINE_CHANNEL_SECRET）が設定されていません。"
+                  "リッチメニューの作成にはLINEの認証情報が必要です。\n"
+                  "LINE credentials are not set: richmenu create needs LINE_CHANNEL_ACCESS_TOKEN.",
+                  file=sys.stderr)
+            return 2
+        rich_menu_id = richmenu.create(menu, richmenu.png(menu), settings.access_token, settings.api_base_url,
+                                       make_default=not args.no_default)
+    except (richmenu.RichMenuError, ConfigError) as error:
+        print(f"リッチメニュー: {error}", file=sys.stderr)
+        return 1
+    done = "作成しました（既定にはしていません）" if args.no_default else "作成し、既定のメニューにしました"
+    print(f"{rich_menu_id}: {done}")
+    return 0
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import io
 import json
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from linebot.v3.messaging import ReplyMessageRequest
+from linebot.v3.messaging import ReplyMessageRequest, RichMenuRequest
 from openapi import errors
+
+RICHMENU = "/v2/bot/richmenu"
 
 
 @dataclass
@@ -18,6 +21,7 @@ class Received:
     headers: dict[str, str]
     body: dict[str, Any]
     problems: list[str]
+    raw: bytes = b""  # an uploaded image
 
 
 @dataclass
@@ -26,6 +30,9 @@ class FakeLine:
 
     status: int = 200  # what /v2/bot/message/reply answers
     received: list[Received] = field(default_factory=list)
+    rich_menus: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> request body
+    rich_menu_images: dict[str, bytes] = field(default_factory=dict)
+    default_rich_menu: str | None = None
 
     def __enter__(self) -> FakeLine:
         fake = self
@@ -35,7 +42,12 @@ class FakeLine:
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
-                body = json.loads(self.rfile.read(length) or b"{}")
+                raw = self.rfile.read(length)
+                if self.path.startswith(RICHMENU) or self.path.startswith("/v2/bot/user/all/richmenu/"):
+                    status, payload = fake.rich_menu_call(self.path, dict(self.headers), raw)
+                    self._answer(status, payload)
+                    return
+                body = json.loads(raw or b"{}")
                 problems = fake.check(self.path, body)
                 fake.received.append(Received(self.path, dict(self.headers), body, problems))
                 if fake.status == 200:
@@ -72,6 +84,68 @@ class FakeLine:
     @property
     def replies(self) -> list[Received]:
         return [r for r in self.received if r.path == "/v2/bot/message/reply"]
+
+    @property
+    def rich_menu_calls(self) -> list[Received]:
+        return [r for r in self.received if "richmenu" in r.path]
+
+    def rich_menu_call(self, path: str, headers: dict[str, str], raw: bytes) -> tuple[int, dict[str, Any]]:
+        """Create/validate, image upload (api-data's path) and set-default, checked like LINE would."""
+        problems: list[str] = []
+        body: dict[str, Any] = {}
+        answer: dict[str, Any] = {}
+        rich_menu_id = path.rsplit("/", 1)[-1] if path.startswith("/v2/bot/user/all/") else ""
+        if path in (RICHMENU, RICHMENU + "/validate"):
+            body = json.loads(raw or b"{}")
+            problems = errors(body, "RichMenuRequest")
+            try:
+                RichMenuRequest.from_dict(body)
+            except Exception as error:
+                problems.append(f"line-bot-sdk: {error}")
+            if path == RICHMENU and not problems:
+                rich_menu_id = f"richmenu-{len(self.rich_menus) + 1:032x}"
+                self.rich_menus[rich_menu_id] = body
+                answer = {"richMenuId": rich_menu_id}
+        elif path.startswith(RICHMENU + "/") and path.endswith("/content"):
+            rich_menu_id = path.split("/")[-2]
+            problems = self.image_problems(rich_menu_id, headers, raw)
+            if not problems:
+                self.rich_menu_images[rich_menu_id] = raw
+        elif rich_menu_id:
+            if rich_menu_id not in self.rich_menu_images:  # LINE shows no menu without its image
+                problems.append(f"rich menu {rich_menu_id} unknown or has no image")
+            else:
+                self.default_rich_menu = rich_menu_id
+        else:
+            problems.append(f"unexpected path {path}")
+        self.received.append(Received(path, headers, body, problems, raw if "/content" in path else b""))
+        if problems:
+            return 400, {"message": "; ".join(problems)[:500]}
+        return 200, answer
+
+    def image_problems(self, rich_menu_id: str, headers: dict[str, str], raw: bytes) -> list[str]:
+        """LINE's image rules: PNG or JPEG, ≤1 MB, the size the menu was created with."""
+        from PIL import Image
+
+        menu = self.rich_menus.get(rich_menu_id)
+        if menu is None:
+            return [f"no rich menu {rich_menu_id}"]
+        problems = []
+        kind = {k.lower(): v for k, v in headers.items()}.get("content-type", "")
+        if kind not in ("image/png", "image/jpeg"):
+            problems.append(f"Content-Type {kind!r} (image/png or image/jpeg)")
+        if len(raw) > 1024 * 1024:
+            problems.append(f"image {len(raw)} bytes (at most 1 MB)")
+        try:
+            with Image.open(io.BytesIO(raw)) as image:
+                size = {"width": image.width, "height": image.height}
+                if (image.format or "").lower() != kind.removeprefix("image/"):
+                    problems.append(f"image is {image.format}, sent as {kind}")
+        except Exception as error:
+            return [*problems, f"not an image: {error}"]
+        if size != menu["size"]:
+            problems.append(f"image {size} is not the menu size {menu['size']}")
+        return problems
 
     @staticmethod
     def check(path: str, body: dict[str, Any]) -> list[str]:
