@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bot.content import REPO_ROOT
+from bot.privacy import random_secret
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
+DEFAULT_DATABASE_URL = "sqlite:///var/nakabot.sqlite3"  # relative to the working directory
 
 
 class ConfigError(ValueError):
@@ -25,6 +27,18 @@ class Settings:
     # (connect, read) seconds for every Messaging API call; the SDK has no default timeout.
     api_timeout: tuple[float, float] = (2.0, 5.0)
     reply_workers: int = 4
+    # The store (bot/store.py). Read from the environment even when built directly, so
+    # tests and tools that set DATABASE_URL never write to the working tree's var/.
+    database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
+    retention_days: int = 180
+    # HMAC key for pseudonymous resident keys. Unset: a random one per process (demo mode;
+    # gunicorn --preload shares it between workers), so keys change at every restart.
+    pseudonym_secret: str = field(default_factory=random_secret, repr=False)
+    pseudonym_secret_from_env: bool = False
+    # /admin is off (404) unless a werkzeug password hash is set (`nakabot admin-hash`).
+    admin_password_hash: str | None = field(default=None, repr=False)
+    flask_secret_key: str | None = field(default=None, repr=False)
+    reload_interval: float = 2.0  # seconds between checks of the catalogue files' times
 
     @property
     def demo(self) -> bool:
@@ -43,4 +57,18 @@ class Settings:
         if not base.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ConfigError("LINE_API_BASE_URL must be https:// (or http on this machine for tests)")
         root = Path(env.get("NAKABOT_CATALOGUE", str(REPO_ROOT)))
-        return cls(channel_secret=secret, access_token=token, api_base_url=base, catalogue_root=root)
+        pseudonym_secret = env.get("NAKABOT_PSEUDONYM_SECRET") or None
+        try:
+            retention_days = int(env.get("NAKABOT_RETENTION_DAYS") or 180)
+            reload_interval = float(env.get("NAKABOT_RELOAD_SECONDS") or 2.0)
+        except ValueError as error:
+            raise ConfigError(f"NAKABOT_RETENTION_DAYS / NAKABOT_RELOAD_SECONDS: {error}") from None
+        if retention_days < 1:
+            raise ConfigError("NAKABOT_RETENTION_DAYS must be 1 or more")
+        return cls(channel_secret=secret, access_token=token, api_base_url=base, catalogue_root=root,
+                   database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+                   retention_days=retention_days, reload_interval=reload_interval,
+                   pseudonym_secret=pseudonym_secret or random_secret(),
+                   pseudonym_secret_from_env=pseudonym_secret is not None,
+                   admin_password_hash=env.get("ADMIN_PASSWORD_HASH") or None,
+                   flask_secret_key=env.get("FLASK_SECRET_KEY") or None)

@@ -22,6 +22,8 @@ class Incoming:
 
     kind: EventKind
     text: str = ""  # the message text (kind "text") or the postback data (kind "postback")
+    # Who, as a pseudonymous key (bot/privacy.py): the LINE user id itself never gets this far.
+    resident: str | None = None
 
 
 @dataclass(frozen=True)

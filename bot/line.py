@@ -20,6 +20,7 @@ from linebot.v3.webhooks import (
 )
 
 from bot.conversation import Incoming
+from bot.privacy import pseudonym
 from bot.replies import Message
 
 log = logging.getLogger(__name__)
@@ -45,12 +46,14 @@ def parse(parser: WebhookParser, body: str, signature: str | None) -> list[Event
 @dataclass(frozen=True)
 class Replyable:
     reply_token: str
-    incoming: Incoming
-    user_id: str | None  # personal data: only ever logged as a pseudonymous key
+    incoming: Incoming  # carries the resident's pseudonymous key, never the LINE user id
 
 
-def replyable(event: Event) -> Replyable | None:
+def replyable(event: Event, secret: str) -> Replyable | None:
     """The resident's action if the bot should answer it, else None.
+
+    The LINE user id is personal data: it is turned into a pseudonymous key here, with
+    the server's secret, and goes no further.
 
     Standby events (another module has the chat) carry no reply token and get nothing;
     unfollow gets nothing; events without a reply token cannot be answered.
@@ -62,14 +65,15 @@ def replyable(event: Event) -> Replyable | None:
         return None
     source = getattr(event, "source", None)
     user_id = getattr(source, "user_id", None)
+    resident = pseudonym(user_id, secret) if user_id else None
     if isinstance(event, MessageEvent):
         if isinstance(event.message, TextMessageContent):
-            return Replyable(token, Incoming("text", event.message.text), user_id)
-        return Replyable(token, Incoming("other"), user_id)
+            return Replyable(token, Incoming("text", event.message.text, resident))
+        return Replyable(token, Incoming("other", resident=resident))
     if isinstance(event, PostbackEvent):
-        return Replyable(token, Incoming("postback", event.postback.data), user_id)
+        return Replyable(token, Incoming("postback", event.postback.data, resident))
     if isinstance(event, FollowEvent):
-        return Replyable(token, Incoming("follow"), user_id)
+        return Replyable(token, Incoming("follow", resident=resident))
     return None
 
 

@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
 from bot.normalize import Forms, Normalizer
+from bot.overlap import Overlap
 
 Kind = Literal["procedure", "intent", "clarify", "fallback"]
 INTENT_PREFIX = "intent:"
@@ -40,6 +41,11 @@ class Thresholds:
     term_partial: float = 90.0  # a keyword "appears" when partial similarity reaches this
     term_saturation: float = 6.0  # weight at which term evidence reaches ~63 points
     support: float = 0.25  # share of the weaker evidence added to the stronger
+    resemblance_floor: float = 0.0  # ratio at or below this counts as no resemblance at all
+    overlap_full: float = 0.5  # bigram cosine that counts as full (100-point) overlap
+    # Not for matching: an answer whose best score is below this is kept for staff review
+    # (bot/feedback.py) as well as every clarify and fallback.
+    review: float = 70.0
 
 
 THRESHOLDS = Thresholds()
@@ -108,6 +114,7 @@ class Matcher:
         self._term_surfaces = [d.forms.surface for d in self.terms]
         self._term_readings = [d.forms.reading for d in self.terms]
         self._term_weight = self._specificity()
+        self.overlap = Overlap([[d.forms for d in entry.docs] for entry in self.entries])
 
     def _add(self, entry_id: str, texts: list[tuple[str, str]]) -> None:
         entry = _Entry(entry_id)
@@ -144,13 +151,16 @@ class Matcher:
             return forms, []
         resemblance = self._resemblance(forms)
         terms = self._terms(forms)
+        overlap = self.overlap.cosine(forms)
         candidates = []
         for index, entry in enumerate(self.entries):
             near, near_doc = resemblance.get(index, (0.0, ""))
+            near = max(0.0, 100 * (near - t.resemblance_floor) / (100 - t.resemblance_floor))
             weight, found = terms.get(index, (0.0, []))
             term_score = 100 * (1 - math.exp(-weight / t.term_saturation))
-            strong, weak = max(near, term_score), min(near, term_score)
-            score = min(100.0, strong + t.support * weak)
+            shared = 100 * min(1.0, overlap.get(index, 0.0) / t.overlap_full)
+            ordered = sorted((near, term_score, shared), reverse=True)
+            score = ordered[0] + t.support * (ordered[1] + ordered[2]) / 2
             if score <= 0:
                 continue
             evidence = []
@@ -158,6 +168,8 @@ class Matcher:
                 evidence.append(f"例・題名「{near_doc}」に{near:.0f}点の近さ")
             if found:
                 evidence.append(f"ことば {'・'.join(found)}（重み{weight:.1f}→{term_score:.0f}点）")
+            if shared:
+                evidence.append(f"文字の重なり{shared:.0f}点")
             candidates.append(Candidate(entry.id, round(score, 1), tuple(evidence)))
         candidates.sort(key=lambda c: c.score, reverse=True)
         return forms, candidates

@@ -31,6 +31,14 @@ USER_ID = "U" + "1234abcd" * 4
 _ids = itertools.count(1)
 
 
+@pytest.fixture(autouse=True)
+def _own_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own SQLite store, never the working tree's var/."""
+    path = tmp_path / "nakabot.sqlite3"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture(scope="session")
 def catalogue() -> Catalogue:
     return content.load()

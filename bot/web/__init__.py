@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import secrets
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -12,10 +14,13 @@ from dataclasses import dataclass, field
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 from linebot.v3 import WebhookParser
 
-from bot import content
+from bot import feedback
 from bot.config import Settings
-from bot.conversation import Conversation, Incoming
+from bot.conversation import Conversation, Incoming, Outcome
 from bot.line import BadRequest, LineClient, Replyable, parse, replyable
+from bot.privacy import pseudonym
+from bot.reloader import CatalogueHolder
+from bot.store import Store, StoreError, open_store
 
 log = logging.getLogger("bot.webhook")
 
@@ -25,12 +30,19 @@ class State:
     """What one process shares between requests: built once, never per event."""
 
     settings: Settings
-    conversation: Conversation
+    holder: CatalogueHolder
+    store: Store | None = None  # None when it could not be opened: answering goes on
     parser: WebhookParser | None = None
     client: LineClient | None = None
+    _purged: float = 0.0
     _executor: ThreadPoolExecutor | None = None
     _pending: set[Future[None]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def conversation(self) -> Conversation:
+        """The current catalogue's conversation (hot reloaded, see bot/reloader.py)."""
+        return self.holder.conversation
 
     def dispatch(self, work: Replyable, event_id: str, event_type: str) -> None:
         """Answer in the background so LINE gets its 200 at once (it waits 2 s at most)."""
@@ -48,18 +60,49 @@ class State:
 
     def _answer(self, work: Replyable, event_id: str, event_type: str, started: float) -> None:
         try:
-            outcome = self.conversation.respond(work.incoming)
+            if event_id and not self._claim(event_id):
+                log.info(json.dumps({"event": "webhook_duplicate", "event_id": event_id, "type": event_type}))
+                return
+            conversation = self.conversation
+            outcome = conversation.respond(work.incoming)
             sent = self.client.reply(work.reply_token, outcome.messages) if self.client else False
+            latency = round((time.perf_counter() - started) * 1000, 1)  # the resident's wait
+            recorded = self.remember(conversation, work.incoming, outcome, "line")
             answer = outcome.answer
             log.info(json.dumps({
                 "event": "webhook_event", "event_id": event_id, "type": event_type,
                 "shown": outcome.shown, "answer": answer.kind if answer else None,
                 "procedure": answer.id if answer else None,
                 "score": round(answer.score, 1) if answer else None, "sent": sent,
-                "latency_ms": round((time.perf_counter() - started) * 1000, 1),
+                "latency_ms": latency, "resident": work.incoming.resident, "recorded": recorded,
             }, ensure_ascii=False))
         except Exception:  # one bad event must never take the worker down
             log.exception(json.dumps({"event": "event_failed", "event_id": event_id, "type": event_type}))
+
+    def _claim(self, event_id: str) -> bool:
+        """False for an event already handled (a redelivery); True if unsure, so it is answered."""
+        if self.store is None:
+            return True
+        try:
+            return self.store.claim_event(event_id)
+        except StoreError as error:
+            log.error(json.dumps({"event": "store_failed", "action": "claim_event", "error": str(error)}))
+            return True
+
+    def remember(self, conversation: Conversation, incoming: Incoming, outcome: Outcome,
+                 channel: str) -> bool:
+        """Keep what staff should review (after the reply is sent); a store failure is only logged."""
+        if self.store is None:
+            return False
+        try:
+            recorded = feedback.record(self.store, conversation, incoming, outcome, channel)
+            if time.monotonic() - self._purged > 24 * 3600:  # retention, once a day per process
+                self._purged = time.monotonic()
+                self.store.purge(self.settings.retention_days)
+            return recorded
+        except StoreError as error:
+            log.error(json.dumps({"event": "store_failed", "action": "record", "error": str(error)}))
+            return False
 
 
 def state() -> State:
@@ -70,7 +113,9 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
     settings = settings or Settings.from_env()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # LINE's bodies are far smaller
-    shared = State(settings, conversation or Conversation(content.load(settings.catalogue_root)))
+    holder = (CatalogueHolder.fixed(conversation) if conversation is not None
+              else CatalogueHolder(settings.catalogue_root, settings.reload_interval))
+    shared = State(settings, holder, _store(settings))
     if not settings.demo:
         assert settings.channel_secret and settings.access_token
         shared.parser = WebhookParser(settings.channel_secret)
@@ -79,7 +124,27 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
     app.register_blueprint(webhook)
     app.register_blueprint(health)
     app.register_blueprint(simulator)
+    app.secret_key = settings.flask_secret_key or secrets.token_hex(32)
+    app.config.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True,
+                      SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8))
+    if settings.admin_password_hash:  # otherwise /admin does not exist: 404
+        from bot.web.admin import admin
+
+        app.register_blueprint(admin)
+    if not settings.pseudonym_secret_from_env and not settings.demo:
+        log.warning(json.dumps({"event": "config_warning", "message": "NAKABOT_PSEUDONYM_SECRET is not set: "
+                                "resident keys change at every restart"}))
     return app
+
+
+def _store(settings: Settings) -> Store | None:
+    try:
+        store = open_store(settings.database_url)
+        store.purge(settings.retention_days)
+        return store
+    except StoreError as error:
+        log.error(json.dumps({"event": "store_failed", "action": "open", "error": str(error)}))
+        return None
 
 
 webhook = Blueprint("webhook", __name__)
@@ -97,9 +162,9 @@ def callback():  # type: ignore[no-untyped-def]
         log.warning(json.dumps({"event": "webhook_rejected", "reason": str(error)}))
         abort(400)
     for event in events:  # an empty list is LINE's "Verify" request: 200, nothing to do
-        work = replyable(event)
+        work = replyable(event, shared.settings.pseudonym_secret)
         if work is not None:
-            shared.dispatch(work, getattr(event, "webhook_event_id", ""), getattr(event, "type", ""))
+            shared.dispatch(work, getattr(event, "webhook_event_id", None) or "", getattr(event, "type", ""))
     return "OK"
 
 
@@ -108,9 +173,11 @@ health = Blueprint("health", __name__)
 
 @health.get("/healthz")
 def healthz():  # type: ignore[no-untyped-def]
-    catalogue = state().conversation.catalogue
+    shared = state()
+    catalogue = shared.conversation.catalogue
+    store = "ok" if shared.store is not None and shared.store.ping() else "unreachable"
     return jsonify(status="ok", procedures=len(catalogue.procedures), intents=len(catalogue.intents),
-                   catalogue_version=catalogue.version, demo=state().settings.demo)
+                   catalogue_version=catalogue.version, demo=shared.settings.demo, store=store)
 
 
 simulator = Blueprint("simulator", __name__, template_folder="templates", static_folder="static",
@@ -130,5 +197,11 @@ def simulator_send():  # type: ignore[no-untyped-def]
     if kind not in ("text", "postback", "follow", "other"):
         abort(400)
     text = str(payload.get("text") or payload.get("data") or "")[:5000]
-    outcome = state().conversation.respond(Incoming(kind, text))
+    shared = state()
+    # No LINE user here: one key per browser address, so a tester counts as one resident.
+    resident = pseudonym(f"simulator:{request.remote_addr}", shared.settings.pseudonym_secret)
+    incoming = Incoming(kind, text, resident)
+    conversation = shared.conversation
+    outcome = conversation.respond(incoming)
+    shared.remember(conversation, incoming, outcome, "simulator")
     return jsonify(messages=outcome.messages, shown=outcome.shown)

@@ -1,0 +1,114 @@
+"""The running bot picks up catalogue edits without a restart, and never a broken one.
+
+A CatalogueHolder owns the Conversation the web app answers with. At most every
+`interval` seconds (or at once after SIGHUP) it compares the catalogue files' times
+and sizes with what it loaded; when they differ it validates the whole tree with
+content.inspect (the same gate as `nakabot check`). A clean catalogue replaces the
+Conversation in one assignment, so a reply under way finishes with the one it started
+with; an invalid one is refused, its problems logged, and the last good catalogue
+keeps serving.
+
+The check happens lazily, on the thread that asks for the conversation, which keeps
+it fork-safe under gunicorn --preload (no background thread to lose in the fork).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from bot import content
+from bot.conversation import Conversation
+
+log = logging.getLogger("bot.reloader")
+Signature = tuple[tuple[str, int, int], ...]
+
+
+class CatalogueHolder:
+    def __init__(self, root: Path, interval: float | None = 2.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        """Load the catalogue under root (CatalogueError if invalid); interval None: never reload."""
+        self.root = root
+        self.interval = interval
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._signature = self._scan()
+        self._conversation = Conversation(content.load(root))
+        self._checked = clock()
+        self._requested = False
+
+    @classmethod
+    def fixed(cls, conversation: Conversation) -> CatalogueHolder:
+        """A holder that always serves this conversation (tests, tools)."""
+        holder = cls.__new__(cls)
+        holder.root, holder.interval, holder._clock = Path(), None, time.monotonic
+        holder._lock, holder._signature, holder._conversation = threading.Lock(), (), conversation
+        holder._checked, holder._requested = 0.0, False
+        return holder
+
+    @property
+    def conversation(self) -> Conversation:
+        if self.interval is not None and (
+                self._requested or self._clock() - self._checked >= self.interval):
+            self.check()
+        return self._conversation
+
+    def request_check(self) -> None:
+        """Check on the next use, whatever the interval (the SIGHUP handler)."""
+        self._requested = True
+
+    def install_sighup(self) -> None:
+        """`kill -HUP <pid>` makes a single-process server look at the files at once."""
+        if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGHUP"):
+            signal.signal(signal.SIGHUP, lambda *_: self.request_check())
+
+    def check(self) -> bool:
+        """Reload if the files changed and the new catalogue is clean; True if swapped."""
+        if not self._lock.acquire(blocking=False):
+            return False  # another thread is checking; this one answers with the current catalogue
+        try:
+            self._checked, self._requested = self._clock(), False
+            signature = self._scan()
+            if signature == self._signature:
+                return False
+            self._signature = signature  # a refused edit is retried when the files change again
+            serving = self._conversation.catalogue.version
+            report = content.inspect(self.root)
+            if report.errors or report.catalogue is None:
+                log.error(json.dumps({
+                    "event": "catalogue_refused", "serving": serving,
+                    "problems": [str(p) for p in report.errors][:50],
+                }, ensure_ascii=False))
+                return False
+            if report.catalogue.version == serving:
+                return False
+            started = time.perf_counter()
+            self._conversation = Conversation(report.catalogue)
+            log.info(json.dumps({
+                "event": "catalogue_reloaded", "from": serving, "to": report.catalogue.version,
+                "procedures": len(report.catalogue.procedures),
+                "build_ms": round((time.perf_counter() - started) * 1000, 1),
+            }))
+            return True
+        except Exception:  # a reload must never break answering
+            log.exception(json.dumps({"event": "catalogue_reload_failed"}))
+            return False
+        finally:
+            self._lock.release()
+
+    def _scan(self) -> Signature:
+        """Name, modification time and size of every catalogue file."""
+        found = []
+        for folder in ("procedures", "intents"):
+            for path in (self.root / folder).rglob("*.y*ml"):
+                try:
+                    stat = path.stat()
+                except OSError:  # removed while we looked
+                    continue
+                found.append((str(path.relative_to(self.root)), stat.st_mtime_ns, stat.st_size))
+        return tuple(sorted(found))

@@ -1,0 +1,379 @@
+"""What the bot remembers: unanswered questions, handled webhook events, daily counts.
+
+Plain Python, no Flask. `open_store(DATABASE_URL)` gives a Store; every method is one
+short transaction and raises only StoreError, which callers log and carry on from (a
+resident's reply never waits on, or fails because of, the store).
+
+SQLite is the default (`sqlite:///var/nakabot.sqlite3`): WAL so readers never block the
+writer, a busy timeout plus a few retries so several gunicorn workers can write at
+once. The SQL is kept portable (`?` parameters, ON CONFLICT, ISO-8601 text times);
+what differs between databases lives in a Dialect, so PostgreSQL can be added behind
+the same interface.
+
+Nothing here holds personal data in clear: texts arrive masked (bot/privacy.py) and
+residents as pseudonymous keys.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+STATES = ("new", "fixed", "ignored")
+EVENT_KEEP_DAYS = 7  # LINE redelivers within hours; older event ids are useless
+
+
+class StoreError(Exception):
+    """The store could not do what was asked (locked, disk full, unreachable, bad URL)."""
+
+
+# --- schema --------------------------------------------------------------------------
+# Ordered and append-only: a released migration is never edited, a change is a new one.
+# "{id}" is the dialect's auto-increment primary key.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (
+        """CREATE TABLE unanswered (
+            id {id},
+            at TEXT NOT NULL,              -- UTC, ISO 8601 (YYYY-MM-DDTHH:MM:SS.ffffffZ)
+            channel TEXT NOT NULL,         -- line | simulator
+            text TEXT NOT NULL,            -- masked
+            normalized TEXT NOT NULL,      -- the matcher's surface form of the masked text
+            candidates TEXT NOT NULL,      -- JSON [{"id": ..., "score": ...}], best first
+            kind TEXT NOT NULL,            -- fallback | clarify | procedure | intent (low score)
+            answer_id TEXT,
+            score REAL NOT NULL,
+            resident TEXT,                 -- pseudonymous key, never the LINE user id
+            state TEXT NOT NULL DEFAULT 'new',
+            note TEXT
+        )""",
+        "CREATE INDEX unanswered_at ON unanswered (at)",
+        "CREATE INDEX unanswered_state ON unanswered (state, at)",
+        """CREATE TABLE handled_events (
+            event_id TEXT PRIMARY KEY,
+            at TEXT NOT NULL
+        )""",
+        "CREATE INDEX handled_events_at ON handled_events (at)",
+        """CREATE TABLE daily_counts (
+            day TEXT NOT NULL,             -- UTC date YYYY-MM-DD
+            kind TEXT NOT NULL,            -- procedure | intent | clarify | fallback | tap
+            target TEXT NOT NULL,          -- procedure or intent id, '' when none
+            count INTEGER NOT NULL,
+            PRIMARY KEY (day, kind, target)
+        )""",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Unanswered:
+    id: int
+    at: str
+    channel: str
+    text: str
+    normalized: str
+    candidates: tuple[tuple[str, float], ...]
+    kind: str
+    answer_id: str | None
+    score: float
+    resident: str | None
+    state: str
+    note: str | None
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: str
+    kind: str
+    target: str
+    count: int
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def timestamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# --- dialects ------------------------------------------------------------------------
+class Dialect(Protocol):
+    """What differs between databases: connecting, the id column, errors worth a retry."""
+
+    id_column: str
+
+    def connect(self) -> Any: ...
+    def sql(self, query: str) -> str: ...  # "?" parameters -> this driver's style
+    def retryable(self, error: Exception) -> bool: ...
+    def errors(self) -> tuple[type[Exception], ...]: ...
+    def begin(self, connection: Any) -> None: ...
+
+
+class SQLite:
+    id_column = "INTEGER PRIMARY KEY AUTOINCREMENT"
+
+    def __init__(self, path: str, busy_timeout_ms: int = 2000) -> None:
+        self.path = path
+        self.busy_timeout_ms = busy_timeout_ms
+        if path != ":memory:":
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreError(f"cannot create the folder for {path}: {error}") from error
+
+    def connect(self) -> sqlite3.Connection:
+        # Autocommit: each statement is its own transaction unless begin() opens one.
+        connection = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000,
+                                     isolation_level=None, check_same_thread=False)
+        connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        connection.execute("PRAGMA journal_mode = WAL")
+        connection.execute("PRAGMA synchronous = NORMAL")  # safe with WAL; fsync at checkpoints
+        return connection
+
+    def sql(self, query: str) -> str:
+        return query
+
+    def retryable(self, error: Exception) -> bool:
+        message = str(error).lower()
+        return isinstance(error, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
+
+    def errors(self) -> tuple[type[Exception], ...]:
+        return (sqlite3.Error, OSError)
+
+    def begin(self, connection: sqlite3.Connection) -> None:
+        # Take the write lock at once: no deadlock upgrading a read lock under contention.
+        connection.execute("BEGIN IMMEDIATE")
+
+
+def dialect_for(url: str) -> Dialect:
+    if url.startswith("sqlite://"):
+        path = url.removeprefix("sqlite://")
+        # sqlite:///relative/file, sqlite:////absolute/file, sqlite:// or sqlite:///:memory:
+        path = path[1:] if path.startswith("/") else path
+        return SQLite(path or ":memory:")
+    if url.startswith(("postgres://", "postgresql://")):
+        raise StoreError("PostgreSQL is not supported yet (issue 7): use sqlite:///path")
+    raise StoreError(f"DATABASE_URL: unknown scheme in {url.split(':', 1)[0]!r}")
+
+
+# --- the store -----------------------------------------------------------------------
+class Store:
+    """One per process; safe to share between threads (one connection per thread)."""
+
+    def __init__(self, dialect: Dialect, retries: int = 4) -> None:
+        self.dialect = dialect
+        self.retries = retries
+        self._local = threading.local()
+        # An in-memory database is one connection, shared under a lock (tests, tools).
+        self._memory = getattr(dialect, "path", None) == ":memory:"
+        self._memory_lock = threading.Lock()
+        self._shared: Any = None
+
+    # connections: one per thread and per process (gunicorn forks after --preload)
+    def _connection(self) -> Any:
+        if self._memory:
+            if self._shared is None:
+                self._shared = self.dialect.connect()
+            return self._shared
+        connection = getattr(self._local, "connection", None)
+        if connection is None or getattr(self._local, "pid", None) != os.getpid():
+            connection = self.dialect.connect()
+            self._local.connection, self._local.pid = connection, os.getpid()
+        return connection
+
+    def _forget_connection(self) -> None:
+        connection, self._local.connection = getattr(self._local, "connection", None), None
+        if connection is not None:
+            with suppress(Exception):  # a broken connection may not even close
+                connection.close()
+
+    def _run(self, work: Callable[[Any], T], write: bool = False) -> T:
+        """Run work(connection) in one short transaction, retrying while the database is busy."""
+        last: Exception | None = None
+        for attempt in range(self.retries + 1):
+            try:
+                with self._memory_lock if self._memory else _nothing():
+                    connection = self._connection()
+                    if not write:
+                        return work(connection)
+                    self.dialect.begin(connection)
+                    try:
+                        result = work(connection)
+                    except BaseException:
+                        connection.execute("ROLLBACK")
+                        raise
+                    connection.execute("COMMIT")
+                    return result
+            except self.dialect.errors() as error:
+                last = error
+                if not self.dialect.retryable(error):
+                    self._forget_connection()
+                    raise StoreError(f"{type(error).__name__}: {error}") from error
+                time.sleep(0.01 * 2**attempt * (0.5 + random.random()))  # jitter, not secrets
+        raise StoreError(f"database busy after {self.retries + 1} tries: {last}") from last
+
+    def _execute(self, connection: Any, query: str, params: Sequence[Any] = ()) -> Any:
+        return connection.execute(self.dialect.sql(query), tuple(params))
+
+    # schema
+    def migrate(self) -> int:
+        """Create or bring the schema up to date; the schema version after."""
+        def work(connection: Any) -> int:
+            self._execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = self._execute(connection, "SELECT MAX(version) FROM schema_version").fetchone()
+            current = row[0] or 0
+            for version, statements in enumerate(MIGRATIONS, start=1):
+                if version <= current:
+                    continue
+                for statement in statements:
+                    self._execute(connection, statement.replace("{id}", self.dialect.id_column))
+                self._execute(connection, "INSERT INTO schema_version (version) VALUES (?)", (version,))
+            return len(MIGRATIONS)
+        return self._run(work, write=True)
+
+    def ping(self) -> bool:
+        try:
+            self._run(lambda c: self._execute(c, "SELECT 1").fetchone())
+            return True
+        except StoreError:
+            return False
+
+    # webhook events
+    def claim_event(self, event_id: str, at: dt.datetime | None = None) -> bool:
+        """True the first time this event id is seen, by any worker; False for a redelivery."""
+        def work(connection: Any) -> bool:
+            cursor = self._execute(
+                connection,
+                "INSERT INTO handled_events (event_id, at) VALUES (?, ?) ON CONFLICT (event_id) DO NOTHING",
+                (event_id, timestamp(at or now())))
+            return cursor.rowcount == 1
+        return self._run(work, write=True)
+
+    # unanswered questions
+    def record_unanswered(self, *, text: str, normalized: str, candidates: Sequence[tuple[str, float]],
+                          kind: str, answer_id: str | None, score: float, resident: str | None,
+                          channel: str = "line", at: dt.datetime | None = None) -> int:
+        """Keep one question the bot could not answer well. `text` must already be masked."""
+        payload = json.dumps([{"id": c, "score": round(s, 1)} for c, s in candidates], ensure_ascii=False)
+
+        def work(connection: Any) -> int:
+            cursor = self._execute(
+                connection,
+                "INSERT INTO unanswered (at, channel, text, normalized, candidates, kind, answer_id, score,"
+                " resident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (timestamp(at or now()), channel, text, normalized, payload, kind, answer_id,
+                 round(score, 1), resident))
+            return int(cursor.lastrowid)
+        return self._run(work, write=True)
+
+    def unanswered(self, since: dt.datetime | None = None, until: dt.datetime | None = None,
+                   states: Sequence[str] = ("new",)) -> list[Unanswered]:
+        query = f"SELECT {_COLUMNS} FROM unanswered WHERE 1 = 1"
+        params: list[Any] = []
+        if since is not None:
+            query += " AND at >= ?"
+            params.append(timestamp(since))
+        if until is not None:
+            query += " AND at < ?"
+            params.append(timestamp(until))
+        if states:
+            query += f" AND state IN ({', '.join('?' for _ in states)})"
+            params.extend(states)
+        query += " ORDER BY at, id"
+        return self._run(lambda c: [_unanswered(row) for row in self._execute(c, query, params).fetchall()])
+
+    def mark(self, ids: Sequence[int], state: str, note: str | None = None) -> int:
+        """Set the review state of these questions; how many changed."""
+        if state not in STATES:
+            raise ValueError(f"state must be one of {', '.join(STATES)}")
+        if not ids:
+            return 0
+
+        def work(connection: Any) -> int:
+            changed = 0
+            for start in range(0, len(ids), 500):  # keep under every driver's parameter limit
+                chunk = list(ids[start:start + 500])
+                cursor = self._execute(
+                    connection,
+                    f"UPDATE unanswered SET state = ?, note = COALESCE(?, note)"
+                    f" WHERE id IN ({', '.join('?' for _ in chunk)})", [state, note, *chunk])
+                changed += cursor.rowcount
+            return changed
+        return self._run(work, write=True)
+
+    # daily counts: no text, no resident, only what was shown
+    def count(self, kind: str, target: str | None, at: dt.datetime | None = None) -> None:
+        day = (at or now()).astimezone(dt.UTC).date().isoformat()
+        self._run(lambda c: self._execute(
+            c, "INSERT INTO daily_counts (day, kind, target, count) VALUES (?, ?, ?, 1)"
+               " ON CONFLICT (day, kind, target) DO UPDATE SET count = daily_counts.count + 1",
+            (day, kind, target or "")), write=True)
+
+    def counts(self, since: dt.date | None = None, until: dt.date | None = None) -> list[DayCount]:
+        query, params = "SELECT day, kind, target, count FROM daily_counts WHERE 1 = 1", []
+        if since is not None:
+            query += " AND day >= ?"
+            params.append(since.isoformat())
+        if until is not None:
+            query += " AND day < ?"
+            params.append(until.isoformat())
+        query += " ORDER BY day, kind, target"
+        return self._run(lambda c: [DayCount(*row) for row in self._execute(c, query, params).fetchall()])
+
+    # retention
+    def purge(self, older_than_days: int, at: dt.datetime | None = None) -> dict[str, int]:
+        """Delete what is older than the retention period; how many rows per table."""
+        moment = at or now()
+        cutoff = timestamp(moment - dt.timedelta(days=older_than_days))
+        event_cutoff = timestamp(moment - dt.timedelta(days=min(older_than_days, EVENT_KEEP_DAYS)))
+        day_cutoff = (moment - dt.timedelta(days=older_than_days)).date().isoformat()
+
+        def work(connection: Any) -> dict[str, int]:
+            return {
+                "unanswered": self._execute(connection, "DELETE FROM unanswered WHERE at < ?",
+                                            (cutoff,)).rowcount,
+                "handled_events": self._execute(connection, "DELETE FROM handled_events WHERE at < ?",
+                                                (event_cutoff,)).rowcount,
+                "daily_counts": self._execute(connection, "DELETE FROM daily_counts WHERE day < ?",
+                                              (day_cutoff,)).rowcount,
+            }
+        return self._run(work, write=True)
+
+    def close(self) -> None:
+        self._forget_connection()
+        if self._shared is not None:
+            self._shared.close()
+            self._shared = None
+
+
+def open_store(url: str) -> Store:
+    """The store at DATABASE_URL, created and migrated; StoreError if that fails."""
+    store = Store(dialect_for(url))
+    store.migrate()
+    return store
+
+
+_COLUMNS = "id, at, channel, text, normalized, candidates, kind, answer_id, score, resident, state, note"
+
+
+def _unanswered(row: Sequence[Any]) -> Unanswered:
+    (id_, at, channel, text, normalized, candidates, kind, answer_id, score, resident, state, note) = row
+    pairs = tuple((c["id"], float(c["score"])) for c in json.loads(candidates or "[]"))
+    return Unanswered(int(id_), at, channel, text, normalized, pairs, kind, answer_id, float(score),
+                      resident, state, note)
+
+
+@contextmanager
+def _nothing() -> Iterator[None]:
+    yield
