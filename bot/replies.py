@@ -36,8 +36,8 @@ WARN = "#8A4B00"
 HEADLINES = {
     "mynaportal": "スマホで申請できます",
     "ibaraki-e": "スマホで申請できます",
-    "konbini": "コンビニでも取れます",
-    "post": "郵送でもできます",
+    "konbini": "コンビニで取れます",
+    "post": "郵送でできます",
     "counter": "窓口での手続きです",
 }
 ASK_CITY = "詳しくは市役所へ"
@@ -124,6 +124,7 @@ class Replies:
             "「住民票がほしい」「介護認定の申請」のように、手続きの名前を短く送ってみてください。\n"
             "下のボタンから分類を選ぶこともできます。\n"
             f"お電話でのご相談は {self.city_contact} へどうぞ。"
+            + (f"（受付 {self.catalogue.city.hours}）" if self.catalogue.city.hours else "")
         )
         return _checked([_text(text, self._menu_items())])
 
@@ -132,7 +133,8 @@ class Replies:
             "友だち追加ありがとうございます。那珂市の手続き案内です。\n"
             "スマホで申請できるか、コンビニで証明書が取れるか、何を持っていけばよいか、"
             "どこに聞けばよいかをご案内します。\n"
-            "このボットはあなたの個人の記録は見られません。マイナンバーや個人の情報は送らないでください。\n"
+            "このボットはあなたの個人の記録は見られません。"
+            "マイナンバーや暗証番号をおたずねすることもありません。送らないでください。\n"
             "知りたい手続きを短く送るか、下のボタンから選んでください。"
         )
         return _checked([_text(text, self._menu_items())])
@@ -250,7 +252,8 @@ def _message_item(label: str, text: str) -> dict[str, Any]:
 
 
 def _line(text: str, **style: str) -> dict[str, Any]:
-    return {"type": "text", "text": text or " ", "wrap": True, "color": INK, **style}
+    # scaling: follow the resident's LINE font-size setting (large text for poor eyesight).
+    return {"type": "text", "text": text or " ", "wrap": True, "color": INK, "scaling": True, **style}
 
 
 def _separator() -> dict[str, Any]:
@@ -272,6 +275,7 @@ def _button(label: str, action: dict[str, Any], primary: bool) -> dict[str, Any]
         "type": "button",
         "style": "primary" if primary else "secondary",
         "height": "md",
+        "scaling": True,
         **({"color": ACCENT} if primary else {}),
         "action": {**action, "label": label},
     }

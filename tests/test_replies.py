@@ -81,3 +81,39 @@ def test_the_builder_refuses_to_build_what_line_would_reject(catalogue):
 
     with pytest.raises(LimitError, match="bytes"):
         Replies(catalogue).procedure(huge)
+
+
+def test_the_card_answers_can_i_do_this_from_home_in_the_residents_words(catalogue):
+    replies = Replies(catalogue)
+    headlines = {"mynaportal": "スマホで申請できます", "ibaraki-e": "スマホで申請できます",
+                 "konbini": "コンビニで取れます", "counter": "窓口での手続きです"}
+    seen = set()
+    for procedure in catalogue.procedures:
+        best = procedure.channels[0].kind
+        if best in headlines:
+            assert headlines[best] in as_text(replies.procedure(procedure)), procedure.id
+            seen.add(headlines[best])
+    assert seen == set(headlines.values())  # the catalogue has each kind, so each is tested
+
+
+def test_card_text_and_buttons_follow_the_residents_font_size_setting(catalogue):
+    [card] = Replies(catalogue).procedure(catalogue.procedures[0])
+
+    def parts(node):
+        if isinstance(node, dict):
+            if node.get("type") in ("text", "button"):
+                yield node
+            for value in node.values():
+                yield from parts(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from parts(value)
+
+    assert all(part["scaling"] is True for part in parts(card["contents"]))
+
+
+def test_the_welcome_says_what_the_bot_cannot_see_and_never_asks(catalogue):
+    [message] = Replies(catalogue).welcome()
+
+    assert "個人の記録は見られません" in message["text"]
+    assert "マイナンバーや暗証番号をおたずねすることもありません" in message["text"]
