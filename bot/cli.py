@@ -53,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     richmenu.add_argument("--no-default", action="store_true", help="create: do not make it the default")
     richmenu.set_defaults(handler=_richmenu)
 
+    _staff_commands(commands)
+
     args = parser.parse_args(argv)
     try:
         return args.handler(args)
@@ -187,9 +189,144 @@ def _serve(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env()
     app = create_app(settings)
+    app.extensions["nakabot"].holder.install_sighup()  # kill -HUP: look at the catalogue now
     url = f"http://{args.host}:{args.port}/"
     if settings.demo:
         print(f"デモモード（LINEの設定なし）: ブラウザで {url} を開くと、LINEと同じ画面で試せます。"
               f"\nDemo mode (no LINE credentials): open {url} to chat with the bot.", flush=True)
     app.run(host=args.host, port=args.port)
+    return 0
+
+
+# --- staff: unanswered questions, retention, the admin password ------------------------------
+def _staff_commands(commands: argparse._SubParsersAction) -> None:
+    from bot.report import SIMILAR
+
+    report = commands.add_parser(
+        "report", help="unanswered questions grouped by similarity (new ones; --all for every state)",
+        description="Unanswered and low-confidence questions, grouped, most frequent first. "
+                    "Review: nakabot report mark GROUP_OR_ID fixed|ignored|new [--note TEXT]")
+    report.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="from this day (Japan time)")
+    report.add_argument("--until", type=_date, metavar="YYYY-MM-DD", help="up to and including this day")
+    output = report.add_mutually_exclusive_group()
+    output.add_argument("--json", action="store_true", help="print one JSON object")
+    output.add_argument("--csv", action="store_true", help="print CSV (one row per group)")
+    report.add_argument("--all", action="store_true", help="also the fixed and ignored ones")
+    report.add_argument("--similar", type=float, default=SIMILAR, help="grouping threshold 0-100")
+    report.set_defaults(handler=_report)
+    review = report.add_subparsers(dest="review", metavar="mark")
+    mark = review.add_parser("mark", help="set the review state of a group (key) or one question (id)")
+    mark.add_argument("target", metavar="GROUP_OR_ID", help="a group key as printed (g1a2b3c) or an id")
+    mark.add_argument("state", choices=["fixed", "ignored", "new"])
+    mark.add_argument("--note", help="what was done, e.g. 'example added to juminhyo'")
+    mark.set_defaults(handler=_report_mark)
+
+    purge = commands.add_parser("purge", help="delete records older than the retention period")
+    purge.add_argument("--days", type=int, default=None, help="default NAKABOT_RETENTION_DAYS (180)")
+    purge.set_defaults(handler=_purge)
+
+    admin_hash = commands.add_parser("admin-hash", help="make ADMIN_PASSWORD_HASH from a password")
+    admin_hash.set_defaults(handler=_admin_hash)
+
+
+def _date(text: str):  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
+
+
+def _open_store():  # type: ignore[no-untyped-def]
+    from bot.config import Settings
+    from bot.store import open_store
+
+    settings = Settings.from_env()
+    return settings, open_store(settings.database_url)
+
+
+def _report(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from bot import report
+    from bot.store import StoreError
+
+    try:
+        _, store = _open_store()
+        since = report.day_start(args.since) if args.since else None
+        until = report.day_start(args.until + dt.timedelta(days=1)) if args.until else None
+        rows = store.unanswered(since, until, states=() if args.all else ("new",))
+    except StoreError as error:
+        print(f"記録を読めません: {error}", file=sys.stderr)
+        return 1
+    groups = report.group(rows, args.similar)
+    if args.json:
+        print(report.as_json(groups, args.since and args.since.isoformat(),
+                             args.until and args.until.isoformat()))
+    elif args.csv:
+        sys.stdout.write(report.as_csv(groups))
+    else:
+        period = f"{args.since or '最初'} 〜 {args.until or '今日'}"
+        print(report.as_text(groups, f"{period}、{'すべての状態' if args.all else '新規のみ'}"))
+    return 0
+
+
+def _report_mark(args: argparse.Namespace) -> int:
+    from bot import report
+    from bot.store import StoreError
+
+    try:
+        _, store = _open_store()
+        if args.target.isdigit():
+            ids, what = [int(args.target)], f"質問 {args.target}"
+        else:
+            # The groups as `nakabot report` shows them with no options: every question still new.
+            found = report.find(report.group(store.unanswered(states=("new",))), args.target)
+            if found is None:
+                print(f"{args.target}: 見つかりません。nakabot report に出ている記号（g で始まる）か、"
+                      "質問の番号を指定してください。", file=sys.stderr)
+                return 1
+            ids, what = list(found.ids), f"グループ {found.key}（{found.count} 件）"
+        changed = store.mark(ids, args.state, args.note)
+    except StoreError as error:
+        print(f"記録を更新できません: {error}", file=sys.stderr)
+        return 1
+    if not changed:
+        print(f"{args.target}: 見つかりません。", file=sys.stderr)
+        return 1
+    print(f"{what} を {args.state} にしました。")
+    return 0
+
+
+def _purge(args: argparse.Namespace) -> int:
+    from bot.store import StoreError
+
+    try:
+        settings, store = _open_store()
+        days = args.days or settings.retention_days
+        deleted = store.purge(days)
+    except StoreError as error:
+        print(f"削除できません: {error}", file=sys.stderr)
+        return 1
+    print(f"{days} 日より古い記録を削除しました: " + ", ".join(f"{k} {n}" for k, n in deleted.items()))
+    return 0
+
+
+def _admin_hash(args: argparse.Namespace) -> int:
+    import getpass
+
+    from werkzeug.security import generate_password_hash
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("管理画面のパスワード: ")
+        if getpass.getpass("もう一度: ") != password:
+            print("一致しません。", file=sys.stderr)
+            return 1
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        print("12 文字以上にしてください。", file=sys.stderr)
+        return 1
+    print(generate_password_hash(password))
     return 0

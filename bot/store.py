@@ -31,6 +31,8 @@ from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 STATES = ("new", "fixed", "ignored")
+# Daily counts are kept per local (Japan) day, the day staff think in; Japan has no DST.
+LOCAL = dt.timezone(dt.timedelta(hours=9), "JST")
 EVENT_KEEP_DAYS = 7  # LINE redelivers within hours; older event ids are useless
 
 
@@ -65,7 +67,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX handled_events_at ON handled_events (at)",
         """CREATE TABLE daily_counts (
-            day TEXT NOT NULL,             -- UTC date YYYY-MM-DD
+            day TEXT NOT NULL,             -- local (Japan) date YYYY-MM-DD
             kind TEXT NOT NULL,            -- procedure | intent | clarify | fallback | tap
             target TEXT NOT NULL,          -- procedure or intent id, '' when none
             count INTEGER NOT NULL,
@@ -314,7 +316,7 @@ class Store:
 
     # daily counts: no text, no resident, only what was shown
     def count(self, kind: str, target: str | None, at: dt.datetime | None = None) -> None:
-        day = (at or now()).astimezone(dt.UTC).date().isoformat()
+        day = (at or now()).astimezone(LOCAL).date().isoformat()
         self._run(lambda c: self._execute(
             c, "INSERT INTO daily_counts (day, kind, target, count) VALUES (?, ?, ?, 1)"
                " ON CONFLICT (day, kind, target) DO UPDATE SET count = daily_counts.count + 1",
@@ -337,7 +339,7 @@ class Store:
         moment = at or now()
         cutoff = timestamp(moment - dt.timedelta(days=older_than_days))
         event_cutoff = timestamp(moment - dt.timedelta(days=min(older_than_days, EVENT_KEEP_DAYS)))
-        day_cutoff = (moment - dt.timedelta(days=older_than_days)).date().isoformat()
+        day_cutoff = (moment - dt.timedelta(days=older_than_days)).astimezone(LOCAL).date().isoformat()
 
         def work(connection: Any) -> dict[str, int]:
             return {

@@ -1,0 +1,190 @@
+"""What residents asked that the bot could not answer well, grouped for staff.
+
+Questions are grouped by how alike their normalised forms are (rapidfuzz ratio): the
+most frequent wording of a group leads it, and every other wording joins the first
+group whose leader it resembles enough. Groups come most frequent first, with counts,
+distinct residents, first and last seen and up to three masked examples.
+
+A group's key ("g" + 6 hex digits) comes from its leading wording, so it stays the same
+between runs while that wording leads; `nakabot report mark KEY fixed` uses it.
+Times are shown in Japan time, the time staff work in.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.store import LOCAL, DayCount, Unanswered
+
+SIMILAR = 70.0  # rapidfuzz ratio at which two normalised questions are one group
+EXAMPLES = 3
+ASKED_KINDS = ("procedure", "intent", "clarify", "fallback")  # text questions
+ANSWERED_KINDS = ("procedure", "intent")
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    normalized: str  # the leading wording, normalised
+    count: int
+    residents: int
+    first_seen: str  # Japan time, YYYY-MM-DD HH:MM
+    last_seen: str
+    examples: tuple[str, ...]  # masked, as residents wrote them, most frequent first
+    kinds: dict[str, int]  # fallback / clarify / procedure / intent (low score)
+    candidates: tuple[tuple[str, float], ...]  # ids the matcher thought of, most often first
+    states: dict[str, int]
+    ids: tuple[int, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["candidates"] = [{"id": c, "score": s} for c, s in self.candidates]
+        return data
+
+
+def group(rows: Iterable[Unanswered], similar: float = SIMILAR) -> list[Group]:
+    by_form: dict[str, list[Unanswered]] = defaultdict(list)
+    for row in rows:
+        by_form[row.normalized or row.text].append(row)
+    # Leaders first: the most frequent wording, then the earliest.
+    forms = sorted(by_form, key=lambda f: (-len(by_form[f]), by_form[f][0].at, f))
+    leaders: list[str] = []
+    members: list[list[Unanswered]] = []
+    for form in forms:
+        found = leaders and process.extractOne(form, leaders, scorer=fuzz.ratio, score_cutoff=similar)
+        if not found:
+            leaders.append(form)
+            members.append(list(by_form[form]))
+        else:
+            members[found[2]].extend(by_form[form])
+    groups = [_summary(leader, rows) for leader, rows in zip(leaders, members, strict=True)]
+    return sorted(groups, key=lambda g: (-g.count, -g.residents, g.first_seen))
+
+
+def _summary(leader: str, rows: list[Unanswered]) -> Group:
+    times = sorted(r.at for r in rows)
+    texts = Counter(r.text for r in rows)
+    candidates: Counter[str] = Counter()
+    best: dict[str, float] = {}
+    for row in rows:
+        for candidate, score in row.candidates[:3]:
+            candidates[candidate] += 1
+            best[candidate] = max(best.get(candidate, 0.0), score)
+    top = sorted(candidates, key=lambda c: (-candidates[c], -best[c]))[:3]  # most often, then best
+    return Group(
+        key=group_key(leader),
+        normalized=leader,
+        count=len(rows),
+        residents=len({r.resident for r in rows if r.resident}),
+        first_seen=local_time(times[0]),
+        last_seen=local_time(times[-1]),
+        examples=tuple(text for text, _ in texts.most_common(EXAMPLES)),
+        kinds=dict(Counter(r.kind for r in rows).most_common()),
+        candidates=tuple((c, best[c]) for c in top),
+        states=dict(Counter(r.state for r in rows).most_common()),
+        ids=tuple(sorted(r.id for r in rows)),
+    )
+
+
+def group_key(normalized: str) -> str:
+    return "g" + hashlib.sha256(normalized.encode()).hexdigest()[:6]
+
+
+def local_time(stored: str) -> str:
+    moment = dt.datetime.strptime(stored, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+    return moment.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    """Midnight of a Japan date, as an aware datetime."""
+    return dt.datetime.combine(day, dt.time(), LOCAL)
+
+
+def find(groups: Sequence[Group], key: str) -> Group | None:
+    return next((g for g in groups if g.key == key.strip().lower()), None)
+
+
+# --- output ----------------------------------------------------------------------------
+def as_text(groups: Sequence[Group], shown: str) -> str:
+    if not groups:
+        return f"未回答の質問はありません（{shown}）。"
+    total = sum(g.count for g in groups)
+    lines = [f"未回答の質問: {len(groups)} グループ・{total} 件（{shown}）", ""]
+    for g in groups:
+        kinds = ", ".join(f"{k} {n}" for k, n in g.kinds.items())
+        states = "" if set(g.states) == {"new"} else "  状態: " + ", ".join(
+            f"{s} {n}" for s, n in g.states.items())
+        lines.append(f"[{g.key}] {g.count}件・{g.residents}人  {g.first_seen} 〜 {g.last_seen}"
+                     f"  ({kinds}){states}")
+        lines.append("    例: " + " / ".join(f"「{e}」" for e in g.examples))
+        if g.candidates:
+            lines.append("    候補: " + ", ".join(f"{c} ({s:.0f})" for c, s in g.candidates))
+    lines += ["", "対応したら: nakabot report mark <記号> fixed",
+              "対象外なら: nakabot report mark <記号> ignored"]
+    return "\n".join(lines)
+
+
+def as_json(groups: Sequence[Group], since: str | None, until: str | None) -> str:
+    return json.dumps({"since": since, "until": until, "groups": [g.as_dict() for g in groups]},
+                      ensure_ascii=False, indent=1)
+
+
+CSV_COLUMNS = ["key", "count", "residents", "first_seen", "last_seen", "kinds", "candidates", "states",
+               *(f"example_{n}" for n in range(1, EXAMPLES + 1))]
+
+
+def as_csv(groups: Sequence[Group]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for g in groups:
+        examples = [*g.examples, *[""] * EXAMPLES][:EXAMPLES]
+        writer.writerow([g.key, g.count, g.residents, g.first_seen, g.last_seen,
+                         " ".join(f"{k}:{n}" for k, n in g.kinds.items()),
+                         " ".join(f"{c}:{s:.0f}" for c, s in g.candidates),
+                         " ".join(f"{k}:{n}" for k, n in g.states.items()), *examples])
+    return out.getvalue()
+
+
+# --- daily counts ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DayRate:
+    day: str
+    asked: int  # text questions
+    answered: int  # a procedure or intent was shown
+    clarify: int
+    fallback: int
+
+    @property
+    def rate(self) -> float | None:
+        return self.answered / self.asked if self.asked else None
+
+
+def daily_rates(counts: Iterable[DayCount], days: Sequence[dt.date]) -> list[DayRate]:
+    per_day: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in counts:
+        per_day[c.day][c.kind] += c.count
+    rates = []
+    for day in days:
+        kinds = per_day.get(day.isoformat(), Counter())
+        rates.append(DayRate(day.isoformat(), sum(kinds[k] for k in ASKED_KINDS),
+                             sum(kinds[k] for k in ANSWERED_KINDS), kinds["clarify"], kinds["fallback"]))
+    return rates
+
+
+def top_procedures(counts: Iterable[DayCount], limit: int = 15) -> list[tuple[str, int]]:
+    """Procedures shown most, by a question or a tapped button."""
+    shown: Counter[str] = Counter()
+    for c in counts:
+        if c.kind in ("procedure", "tap") and c.target:
+            shown[c.target] += c.count
+    return shown.most_common(limit)
