@@ -33,7 +33,7 @@ INTENT_PREFIX = "intent:"
 class Thresholds:
     """Every number that decides an answer, in one place."""
 
-    answer: float = 62.0  # below this best score: fallback
+    answer: float = 55.0  # below this best score: fallback
     clarify_margin: float = 6.0  # others within this of the best: ask which one
     clarify_max: int = 4  # at most this many candidates offered
     min_chars: int = 2  # folded questions shorter than this are noise
@@ -41,8 +41,8 @@ class Thresholds:
     term_partial: float = 90.0  # a keyword "appears" when partial similarity reaches this
     term_saturation: float = 6.0  # weight at which term evidence reaches ~63 points
     support: float = 0.25  # share of the weaker evidence added to the stronger
-    resemblance_floor: float = 0.0  # ratio at or below this counts as no resemblance at all
-    overlap_full: float = 0.5  # bigram cosine that counts as full (100-point) overlap
+    resemblance_floor: float = 20.0  # ratio at or below this counts as no resemblance at all
+    overlap_full: float = 0.4  # bigram cosine that counts as full (100-point) overlap
     # Not for matching: an answer whose best score is below this is kept for staff review
     # (bot/feedback.py) as well as every clarify and fallback.
     review: float = 70.0

@@ -1,0 +1,61 @@
+"""How much of a question's wording an entry shares: character-bigram TF-IDF cosine.
+
+Whole-text resemblance (rapidfuzz ratio) is blind to a long, rambling question whose
+useful words are scattered among its own story; keywords only see what staff listed.
+Bigrams of both forms (surface 住民, reading ジュ) over everything an entry says
+(title, label, keywords, examples) let every word of every example count, weighted by
+how rare it is among entries, so 転んで歩けない meets the entry whose examples talk
+about falls even if no keyword says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+
+from bot.normalize import Forms
+
+
+def bigrams(forms: Forms) -> Counter[str]:
+    """Surface and reading bigrams, kept apart (a kanji pair and a kana pair are different evidence)."""
+    grams: Counter[str] = Counter()
+    for tag, text in (("s", forms.surface), ("r", forms.reading)):
+        if len(text) == 1:
+            grams[tag + text] += 1
+        grams.update(tag + text[i:i + 2] for i in range(len(text) - 1))
+    return grams
+
+
+class Overlap:
+    """An inverted index of entries' bigram vectors; `cosine(forms)` -> {entry index: 0..1}."""
+
+    def __init__(self, entries: Sequence[Iterable[Forms]]) -> None:
+        counts = []
+        for texts in entries:
+            total: Counter[str] = Counter()
+            for forms in texts:
+                total.update(bigrams(forms))
+            counts.append(total)
+        frequency = Counter(gram for total in counts for gram in total)
+        size = len(counts)
+        self._idf = {gram: math.log((1 + size) / (1 + n)) + 1 for gram, n in frequency.items()}
+        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        for index, total in enumerate(counts):
+            weights = {g: (1 + math.log(n)) * self._idf[g] for g, n in total.items()}
+            norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
+            for gram, weight in weights.items():
+                self._postings[gram].append((index, weight / norm))
+
+    def cosine(self, forms: Forms) -> dict[int, float]:
+        # Grams no entry uses still lengthen the question: a story about something else
+        # should not look like a close match because of one shared word. Their weight is
+        # that of the rarest known gram.
+        rarest = max(self._idf.values(), default=1.0)
+        query = {g: self._idf.get(g, rarest) for g in bigrams(forms)}
+        norm = math.sqrt(sum(w * w for w in query.values())) or 1.0
+        scores: dict[int, float] = defaultdict(float)
+        for gram, weight in query.items():
+            for index, entry_weight in self._postings.get(gram, ()):
+                scores[index] += weight / norm * entry_weight
+        return dict(scores)
