@@ -1,0 +1,157 @@
+"""The store: migrations, event dedupe across threads and processes, retention, failures."""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from bot.store import MIGRATIONS, SQLite, Store, StoreError, open_store
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path}/deep/folder/nakabot.sqlite3"
+
+
+def question(store: Store, text: str = "粗大ごみの出し方", at: dt.datetime | None = None,
+             resident: str = "k1") -> int:
+    return store.record_unanswered(text=text, normalized=text, candidates=[("gomi", 41.5)],
+                                   kind="fallback", answer_id=None, score=41.5, resident=resident, at=at)
+
+
+def test_the_store_creates_its_folder_and_schema_and_migrating_twice_changes_nothing(url, tmp_path):
+    store = open_store(url)
+
+    assert (tmp_path / "deep" / "folder" / "nakabot.sqlite3").exists()
+    assert store.migrate() == len(MIGRATIONS)
+    db = sqlite3.connect(tmp_path / "deep" / "folder" / "nakabot.sqlite3")
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_question_is_kept_with_its_candidates_and_state(url):
+    store = open_store(url)
+    row_id = question(store)
+
+    [row] = store.unanswered()
+    assert (row.id, row.text, row.kind, row.state) == (row_id, "粗大ごみの出し方", "fallback", "new")
+    assert row.candidates == (("gomi", 41.5),)
+    assert row.at.endswith("Z")  # UTC
+
+    assert store.mark([row_id], "fixed", "例文を追加") == 1
+    assert store.unanswered() == []
+    [fixed] = store.unanswered(states=("fixed",))
+    assert fixed.note == "例文を追加"
+    with pytest.raises(ValueError, match="state"):
+        store.mark([row_id], "done")
+
+
+def test_an_event_is_claimed_once(url):
+    store = open_store(url)
+
+    assert store.claim_event("01JEVENT") is True
+    assert store.claim_event("01JEVENT") is False
+    assert store.claim_event("01JOTHER") is True
+
+
+def test_threads_racing_for_one_event_id_only_one_wins(url):
+    store = open_store(url)
+    start = threading.Barrier(16)
+
+    def claim(n: int) -> bool:
+        start.wait()
+        question(store, f"質問{n}")
+        return store.claim_event("01JSAME")
+
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(claim, range(16)))
+
+    assert results.count(True) == 1
+    assert len(store.unanswered()) == 16
+
+
+def _worker(url: str, n: int, barrier, results) -> None:  # type: ignore[no-untyped-def]
+    store = open_store(url)  # every worker migrates on start, as gunicorn workers would
+    barrier.wait()
+    won = 0
+    for event in range(30):
+        question(store, f"プロセス{n}の質問{event}")
+        won += store.claim_event(f"01JEVENT{event:04d}")
+    results.put(won)
+
+
+def test_processes_writing_at_once_lose_nothing_and_claim_each_event_once(url):
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(4), context.Queue()
+    workers = [context.Process(target=_worker, args=(url, n, barrier, results)) for n in range(4)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(60)
+
+    assert [w.exitcode for w in workers] == [0, 0, 0, 0]
+    assert sum(results.get(timeout=5) for _ in workers) == 30  # each event won by exactly one
+    assert len(open_store(url).unanswered()) == 4 * 30
+
+
+def test_retention_deletes_only_what_is_older(url):
+    store = open_store(url)
+    now = dt.datetime(2026, 11, 30, 12, tzinfo=dt.UTC)
+    question(store, "古い質問", at=now - dt.timedelta(days=200))
+    question(store, "新しい質問", at=now - dt.timedelta(days=10))
+    store.claim_event("old", at=now - dt.timedelta(days=30))
+    store.claim_event("recent", at=now - dt.timedelta(hours=1))
+    store.count("procedure", "juminhyo", at=now - dt.timedelta(days=200))
+    store.count("procedure", "juminhyo", at=now)
+
+    deleted = store.purge(180, at=now)
+
+    assert deleted == {"unanswered": 1, "handled_events": 1, "daily_counts": 1}
+    assert [r.text for r in store.unanswered()] == ["新しい質問"]
+    assert store.claim_event("recent") is False  # still remembered
+
+
+def test_daily_counts_add_up_per_japan_day(url):
+    store = open_store(url)
+    evening_utc = dt.datetime(2026, 11, 29, 16, tzinfo=dt.UTC)  # 01:00 on the 30th in Japan
+    for _ in range(3):
+        store.count("procedure", "juminhyo", at=evening_utc)
+    store.count("fallback", None, at=evening_utc)
+
+    counts = {(c.day, c.kind, c.target): c.count for c in store.counts()}
+    assert counts == {("2026-11-30", "procedure", "juminhyo"): 3, ("2026-11-30", "fallback", ""): 1}
+
+
+def test_a_busy_database_is_waited_for_then_written(url, tmp_path):
+    store = Store(SQLite(str(tmp_path / "busy.sqlite3"), busy_timeout_ms=50))
+    store.migrate()
+    blocker = sqlite3.connect(tmp_path / "busy.sqlite3", isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")  # another worker holds the write lock...
+    threading.Timer(0.1, lambda: blocker.execute("COMMIT")).start()  # ...for 100 ms
+
+    assert store.claim_event("01JBUSY") is True  # retried until the lock was free
+
+
+def test_a_database_locked_for_good_raises_one_store_error(tmp_path):
+    store = Store(SQLite(str(tmp_path / "locked.sqlite3"), busy_timeout_ms=10), retries=2)
+    store.migrate()
+    blocker = sqlite3.connect(tmp_path / "locked.sqlite3", isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")
+
+    with pytest.raises(StoreError, match="busy"):
+        store.claim_event("01JLOCKED")
+    blocker.execute("ROLLBACK")
+
+
+def test_an_unusable_location_or_url_is_a_store_error(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(StoreError):
+        open_store(f"sqlite:///{tmp_path}/file/nakabot.sqlite3")
+    with pytest.raises(StoreError, match="scheme"):
+        open_store("mysql://somewhere/db")
