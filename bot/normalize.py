@@ -68,11 +68,17 @@ class Normalizer:
 
 
 class _Replacer:
-    """Replace resident words in one pass, longest first, so nothing is replaced twice."""
+    """Replace resident words in one pass, longest first, so nothing is replaced twice.
+
+    The catalogue words themselves are in the pattern too (replaced by themselves), so a
+    variant inside its own word is left alone: ケアマネ -> ケアマネジャー must not turn
+    ケアマネジャー into ケアマネジャージャー.
+    """
 
     def __init__(self, pairs: dict[str, str]) -> None:
-        self._pairs = {v: w for v, w in pairs.items() if v and v != w}
-        self._pattern = _pattern(self._pairs)
+        variants = {v: w for v, w in pairs.items() if v and v != w}
+        self._pairs = {w: w for w in variants.values()} | variants
+        self._pattern = _pattern(self._pairs) if variants else None
 
     def __call__(self, folded: str) -> str:
         if self._pattern is None:

@@ -41,3 +41,8 @@ def test_polite_filler_is_dropped_but_never_everything():
 def test_noise_folds_to_nothing():
     assert normalize("!!!").surface == ""
     assert normalize("🙏🙏").surface == ""
+
+
+def test_a_variant_inside_its_own_word_is_not_replaced_again():
+    normalize = Normalizer([("ケアマネジャー", ["ケアマネ"])])
+    assert normalize("ケアマネ").surface == normalize("ケアマネジャー").surface == "ケアマネジヤ"  # small kana folded to large
