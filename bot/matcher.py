@@ -41,6 +41,7 @@ class Thresholds:
     term_partial: float = 90.0  # a keyword "appears" when partial similarity reaches this
     term_saturation: float = 6.0  # weight at which term evidence reaches ~63 points
     support: float = 0.25  # share of the weaker evidence added to the stronger
+    short_text: int = 6  # texts shorter than this pay more for each differing character
     resemblance_floor: float = 20.0  # ratio at or below this counts as no resemblance at all
     overlap_full: float = 0.4  # bigram cosine that counts as full (100-point) overlap
     # Not for matching: an answer whose best score is below this is kept for staff review
@@ -193,8 +194,12 @@ class Matcher:
         for query, choices in ((forms.surface, self._surfaces), (forms.reading, self._readings)):
             if not query:
                 continue
-            for _, score, index in process.extract(query, choices, scorer=fuzz.ratio,
-                                                   limit=None, score_cutoff=40):
+            for choice, score, index in process.extract(query, choices, scorer=fuzz.ratio,
+                                                        limit=None, score_cutoff=40):
+                # One differing character in a three-character word is another word:
+                # the shorter the texts, the more each difference costs.
+                shorter = min(len(query), len(choice))
+                score = 100 - (100 - score) * max(1.0, self.thresholds.short_text / shorter)
                 doc = self.docs[index]
                 if score > best.get(doc.owner, (0.0, ""))[0]:
                     best[doc.owner] = (score, doc.text)

@@ -45,4 +45,5 @@ def test_noise_folds_to_nothing():
 
 def test_a_variant_inside_its_own_word_is_not_replaced_again():
     normalize = Normalizer([("ケアマネジャー", ["ケアマネ"])])
-    assert normalize("ケアマネ").surface == normalize("ケアマネジャー").surface == "ケアマネジヤ"  # small kana folded to large
+    # (small kana are folded to large ones: ジャ -> ジヤ)
+    assert normalize("ケアマネ").surface == normalize("ケアマネジャー").surface == "ケアマネジヤ"
