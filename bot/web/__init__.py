@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 import secrets
+import sys
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -111,6 +112,7 @@ def state() -> State:
 
 def create_app(settings: Settings | None = None, conversation: Conversation | None = None) -> Flask:
     settings = settings or Settings.from_env()
+    _log_to_stdout()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # LINE's bodies are far smaller
     holder = (CatalogueHolder.fixed(conversation) if conversation is not None
@@ -135,6 +137,28 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
         log.warning(json.dumps({"event": "config_warning", "message": "NAKABOT_PSEUDONYM_SECRET is not set: "
                                 "resident keys change at every restart"}))
     return app
+
+
+class _Stdout(logging.StreamHandler):  # type: ignore[type-arg]
+    """Whatever sys.stdout is when a line is written (test captures swap it)."""
+
+    @property  # type: ignore[override]
+    def stream(self):  # type: ignore[no-untyped-def]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _value) -> None:  # type: ignore[no-untyped-def]
+        pass
+
+
+def _log_to_stdout() -> None:
+    """The bot's JSON lines go to stdout (gunicorn and `flask run` leave the root logger bare)."""
+    logger = logging.getLogger("bot")
+    if not logger.handlers:
+        handler = _Stdout()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
 
 
 def _store(settings: Settings) -> Store | None:

@@ -1,0 +1,107 @@
+"""nakabot report: unanswered questions grouped for staff, and the review states."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+
+import pytest
+from test_cli import run
+
+from bot import report
+from bot.store import Store, open_store
+
+NOV = dt.datetime(2026, 11, 2, 1, tzinfo=dt.UTC)  # 10:00 in Japan
+
+
+@pytest.fixture
+def store(_own_database) -> Store:
+    store = open_store(f"sqlite:///{_own_database}")  # the same file the CLI reads (DATABASE_URL)
+    asked = [
+        ("粗大ごみの出し方", "粗大ゴミノ出シ方", "k1", 0),
+        ("粗大ゴミを出したい", "粗大ゴミヲ出シタイ", "k2", 1),
+        ("粗大ごみの出し方", "粗大ゴミノ出シ方", "k1", 2),
+        ("粗大ごみの出し方は？", "粗大ゴミノ出シ方ハ", "k3", 3),
+        ("今日の天気は", "今日ノ天気ハ", "k1", 4),
+        ("マイナンバー［個人番号］を忘れた", "マイナンバ個人番号ヲ忘レタ", "k4", 5),
+    ]
+    for text, normalized, resident, day in asked:
+        store.record_unanswered(text=text, normalized=normalized, candidates=[("gomi", 40.0)],
+                                kind="fallback", answer_id=None, score=40.0, resident=resident,
+                                at=NOV + dt.timedelta(days=day))
+    return store
+
+
+def test_similar_questions_form_one_group_most_frequent_first(store):
+    groups = report.group(store.unanswered())
+
+    assert [g.count for g in groups] == [4, 1, 1]
+    gomi = groups[0]
+    assert gomi.residents == 3
+    assert gomi.examples[0] == "粗大ごみの出し方"  # the most frequent wording leads
+    assert set(gomi.examples) == {"粗大ごみの出し方", "粗大ゴミを出したい", "粗大ごみの出し方は？"}
+    assert (gomi.first_seen, gomi.last_seen) == ("2026-11-02 10:00", "2026-11-05 10:00")  # Japan time
+    assert gomi.kinds == {"fallback": 4}
+    assert gomi.candidates == (("gomi", 40.0),)
+
+
+def test_a_group_keeps_its_key_as_more_questions_arrive(store):
+    before = report.group(store.unanswered())[0].key
+    store.record_unanswered(text="粗大ごみの出し方", normalized="粗大ゴミノ出シ方", candidates=[],
+                            kind="fallback", answer_id=None, score=10.0, resident="k9")
+
+    assert report.group(store.unanswered())[0].key == before
+
+
+def test_report_prints_groups_with_examples(store, capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, "report")
+
+    assert code == 0
+    assert "未回答の質問: 3 グループ・6 件" in out
+    assert "4件・3人  2026-11-02 10:00 〜 2026-11-05 10:00" in out
+    assert "「粗大ごみの出し方」" in out
+
+
+def test_report_json_and_csv_carry_the_same_groups(store, capsys, monkeypatch):
+    _, out, _ = run(capsys, monkeypatch, "report", "--json", "--since", "2026-11-03", "--until", "2026-11-04")
+    data = json.loads(out)
+    assert (data["since"], data["until"]) == ("2026-11-03", "2026-11-04")
+    assert [g["count"] for g in data["groups"]] == [2]  # the 3rd and 4th of November, Japan time
+    assert data["groups"][0]["candidates"] == [{"id": "gomi", "score": 40.0}]
+
+    _, out, _ = run(capsys, monkeypatch, "report", "--csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert list(rows[0]) == report.CSV_COLUMNS
+    assert [int(r["count"]) for r in rows] == [4, 1, 1]
+    assert rows[0]["example_1"] == "粗大ごみの出し方"
+
+
+def test_marking_a_group_fixed_hides_it_unless_all_is_asked(store, capsys, monkeypatch):
+    key = report.group(store.unanswered())[0].key
+
+    code, out, _ = run(capsys, monkeypatch, "report", "mark", key, "fixed", "--note", "例文を追加")
+    assert code == 0 and "4 件" in out
+
+    _, out, _ = run(capsys, monkeypatch, "report", "--json")
+    assert [g["count"] for g in json.loads(out)["groups"]] == [1, 1]
+    _, out, _ = run(capsys, monkeypatch, "report", "--json", "--all")
+    assert json.loads(out)["groups"][0]["states"] == {"fixed": 4}
+
+
+def test_one_question_can_be_ignored_by_its_id(store, capsys, monkeypatch):
+    weather = next(r for r in store.unanswered() if r.text == "今日の天気は")
+
+    assert run(capsys, monkeypatch, "report", "mark", str(weather.id), "ignored")[0] == 0
+    assert "今日の天気は" not in run(capsys, monkeypatch, "report")[1]
+
+
+def test_an_unknown_group_is_an_error_that_says_what_to_use(store, capsys, monkeypatch):
+    code, _, err = run(capsys, monkeypatch, "report", "mark", "gffffff", "fixed")
+    assert code == 1 and "nakabot report" in err
+
+
+def test_an_empty_store_says_so(capsys, monkeypatch):
+    code, out, _ = run(capsys, monkeypatch, "report")
+    assert code == 0 and "未回答の質問はありません" in out

@@ -1,0 +1,119 @@
+"""The staff loop end to end: what residents could not get answered reaches staff, masked."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from conftest import USER_ID, body_of, event, post, sign, text_event
+from test_cli import run
+
+from bot.conversation import Incoming
+from bot.feedback import needs_review
+from bot.matcher import Answer, Candidate
+from bot.store import StoreError
+
+MY_NUMBER = "123456789012"
+OFF_TOPIC = f"ペンギンの飼い方を教えて 番号は{MY_NUMBER}です"  # a fallback, whatever the catalogue
+
+
+def test_a_fallback_sent_through_the_webhook_appears_masked_in_the_report(client, fake_line, capsys,
+                                                                          monkeypatch):
+    post(client, body_of(text_event(OFF_TOPIC)))
+    assert len(fake_line.replies) == 1
+    capsys.readouterr()  # the webhook's own log lines
+
+    _, out, _ = run(capsys, monkeypatch, "report", "--json")
+    [group] = json.loads(out)["groups"]
+    assert group["examples"] == ["ペンギンの飼い方を教えて 番号は［個人番号］です"]
+    assert group["kinds"] == {"fallback": 1}
+    assert group["residents"] == 1
+
+
+def test_neither_the_user_id_nor_a_my_number_reaches_the_log_or_the_database(
+        client, fake_line, capsys, caplog, _own_database):
+    caplog.set_level("INFO")
+    post(client, body_of(text_event(OFF_TOPIC)))
+    client.application.extensions["nakabot"].store.close()
+
+    logged = caplog.text + capsys.readouterr().out
+    [line] = [json.loads(r.getMessage()) for r in caplog.records if "webhook_event" in r.getMessage()]
+    assert {"event_id", "type", "answer", "procedure", "score", "latency_ms", "resident"} <= set(line)
+    assert len(line["resident"]) == 64 and line["recorded"] is True
+    stored = b"".join(p.read_bytes() for p in _own_database.parent.glob("nakabot.sqlite3*"))
+    for secret in (USER_ID, MY_NUMBER, "test-channel-secret", "test-access-token"):
+        assert secret not in logged
+        assert secret.encode() not in stored
+    assert "ペンギン".encode() in stored  # the masked question is there
+
+
+def test_a_redelivered_event_gets_no_second_reply(client, fake_line, caplog):
+    caplog.set_level("INFO")
+    first = text_event("住民票がほしい")
+    again = {**first, "deliveryContext": {"isRedelivery": True}}
+
+    post(client, body_of(first))
+    post(client, body_of(again))
+
+    assert len(fake_line.replies) == 1
+    assert "webhook_duplicate" in caplog.text
+
+
+def test_a_failing_store_never_costs_a_reply(client, fake_line, caplog):
+    class BrokenStore:
+        def ping(self) -> bool:
+            return False
+
+        def __getattr__(self, name):  # every method: the disk is full
+            def fail(*args, **kwargs):
+                raise StoreError("OperationalError: database or disk is full")
+            return fail
+
+    client.application.extensions["nakabot"].store = BrokenStore()
+    post(client, body_of(text_event(OFF_TOPIC)))
+
+    assert len(fake_line.replies) == 1
+    assert "store_failed" in caplog.text and "disk is full" in caplog.text
+    assert client.get("/healthz").get_json()["store"] == "unreachable"
+
+
+def test_the_simulator_records_what_it_could_not_answer(conversation, capsys, monkeypatch):
+    from bot.config import Settings
+    from bot.web import create_app
+
+    demo = create_app(Settings(), conversation).test_client()
+    demo.post("/simulator/send", json={"type": "text", "text": OFF_TOPIC})
+    demo.post("/simulator/send", json={"type": "text", "text": "住民票がほしい"})
+    capsys.readouterr()
+
+    _, out, _ = run(capsys, monkeypatch, "report", "--json")
+    [group] = json.loads(out)["groups"]
+    assert group["examples"] == ["ペンギンの飼い方を教えて 番号は［個人番号］です"]
+
+
+def test_health_reports_the_store(client):
+    assert client.get("/healthz").get_json()["store"] == "ok"
+
+
+@pytest.mark.parametrize(("kind", "score", "kept"), [
+    ("fallback", 30.0, True),
+    ("clarify", 80.0, True),
+    ("procedure", 65.0, True),  # answered, but below Thresholds.review
+    ("procedure", 90.0, False),
+    ("intent", 95.0, False),
+])
+def test_fallbacks_clarifications_and_low_scores_are_kept_for_review(kind, score, kept):
+    answer = Answer(kind, None, (Candidate("juminhyo", score),), score, "質問")
+    assert needs_review(answer, review_below=70.0) is kept
+
+
+def test_the_conversation_gets_a_pseudonymous_key_never_the_user_id(app):
+    from bot.line import replyable
+    from bot.privacy import pseudonym
+
+    body = body_of(event("follow", follow={"isUnblocked": False}))
+    [parsed] = app.extensions["nakabot"].parser.parse(body, sign(body))
+
+    work = replyable(parsed, "secret")
+    assert work.incoming == Incoming("follow", resident=pseudonym(USER_ID, "secret"))
+    assert USER_ID not in repr(work)
