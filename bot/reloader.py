@@ -69,6 +69,8 @@ class CatalogueHolder:
 
     def check(self) -> bool:
         """Reload if the files changed and the new catalogue is clean; True if swapped."""
+        if self.interval is None:
+            return False
         if not self._lock.acquire(blocking=False):
             return False  # another thread is checking; this one answers with the current catalogue
         try:

@@ -1,0 +1,87 @@
+"""Catalogue edits reach the running bot without a restart; a broken edit never does."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.content import REPO_ROOT
+from bot.reloader import CatalogueHolder
+from bot.web import create_app
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """A copy of the catalogue that the test may edit."""
+    for folder in ("procedures", "intents"):
+        shutil.copytree(REPO_ROOT / folder, tmp_path / folder)
+    return tmp_path
+
+
+def edit(path: Path, text: str) -> None:
+    before = path.stat().st_mtime_ns
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))  # a later time, whatever the clock
+
+
+def ask(client, text: str) -> str:  # type: ignore[no-untyped-def]
+    messages = client.post("/simulator/send", json={"type": "text", "text": text}).get_json()["messages"]
+    return messages[0].get("altText") or messages[0].get("text", "")
+
+
+def test_a_broken_edit_keeps_the_bot_answering_and_a_fixed_one_is_served(root, caplog):
+    client = create_app(Settings(catalogue_root=root, reload_interval=0)).test_client()
+    first = client.get("/healthz").get_json()["catalogue_version"]
+    juminhyo = root / "procedures" / "shomeisho" / "juminhyo.yaml"
+    good = juminhyo.read_text(encoding="utf-8")
+
+    edit(juminhyo, good.replace("title: ", "title: [閉じていない", 1))  # invalid YAML
+
+    assert "住民票の写しの交付" in ask(client, "住民票がほしい")
+    assert client.get("/healthz").get_json()["catalogue_version"] == first
+    assert "catalogue_refused" in caplog.text and "juminhyo.yaml" in caplog.text
+
+    edit(juminhyo, good.replace("title: 住民票の写しの交付", "title: 住民票の写しの交付（改訂）", 1))
+
+    assert "住民票の写しの交付（改訂）" in ask(client, "住民票がほしい")
+    assert client.get("/healthz").get_json()["catalogue_version"] != first
+    assert "catalogue_reloaded" in caplog.text
+
+
+def test_files_are_looked_at_no_more_often_than_the_interval(root):
+    now = [0.0]
+    holder = CatalogueHolder(root, interval=2.0, clock=lambda: now[0])
+    first = holder.conversation.catalogue.version
+    city = root / "procedures" / "city.yaml"
+    edit(city, city.read_text(encoding="utf-8") + "\n# 編集\n")
+
+    now[0] = 1.0
+    assert holder.conversation.catalogue.version == first  # too soon to look
+    now[0] = 2.5
+    assert holder.conversation.catalogue.version != first
+
+
+def test_sighup_makes_the_bot_look_at_once(root):
+    holder = CatalogueHolder(root, interval=3600)
+    first = holder.conversation.catalogue.version
+    city = root / "procedures" / "city.yaml"
+    edit(city, city.read_text(encoding="utf-8") + "\n# 編集\n")
+    previous = signal.getsignal(signal.SIGHUP)
+    try:
+        holder.install_sighup()
+        assert holder.conversation.catalogue.version == first
+        os.kill(os.getpid(), signal.SIGHUP)
+        assert holder.conversation.catalogue.version != first
+    finally:
+        signal.signal(signal.SIGHUP, previous)
+
+
+def test_a_conversation_given_to_the_app_is_never_reloaded(conversation):
+    holder = CatalogueHolder.fixed(conversation)
+    assert holder.conversation is conversation
+    assert holder.check() is False
