@@ -6,7 +6,14 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo test lint check eval clean
+.PHONY: demo test lint check eval clean system screenshots
+
+# Debian packages the tests need: Chromium for the browser test (driven by Playwright
+# with executable_path; Playwright's own browser download is not used) and a Japanese
+# font for the simulator and the rich-menu image. Installed only when missing.
+CHROMIUM := /usr/bin/chromium
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +24,20 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)  ## set up, then run the bot locally with no LINE credentials
 	$(BIN)/nakabot serve --host $(HOST) --port $(PORT)
 
-test: $(INSTALLED)  ## set up, then run every check and test
+system:  ## install Chromium and the Japanese font from Debian when absent
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(CJK_FONT) ]; then \
+	  $(SUDO) apt-get update -qq && \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	fi
+
+test: $(INSTALLED) system  ## set up, then run every check and test
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/nakabot check
 	$(BIN)/pytest
+
+screenshots: $(INSTALLED) system  ## redraw docs/screenshots/*.png from the browser test
+	NAKABOT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_browser.py
+	$(BIN)/nakabot richmenu image docs/screenshots/richmenu.png
 
 check: $(INSTALLED)
 	$(BIN)/nakabot check --todo

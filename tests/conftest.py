@@ -16,6 +16,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from browser import chromium, demo_server, page  # noqa: F401  (browser fixtures, tests/browser.py)
 from fake_line import FakeLine
 
 from bot import content

@@ -22,6 +22,7 @@ from bot.line import BadRequest, LineClient, Replyable, parse, replyable
 from bot.privacy import pseudonym
 from bot.reloader import CatalogueHolder
 from bot.store import Store, StoreError, open_store
+from bot.web.richmenu_preview import richmenu_preview
 
 log = logging.getLogger("bot.webhook")
 
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
     app.register_blueprint(webhook)
     app.register_blueprint(health)
     app.register_blueprint(simulator)
+    app.register_blueprint(richmenu_preview)  # the rich menu under the simulator's chat
     app.secret_key = settings.flask_secret_key or secrets.token_hex(32)
     app.config.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8))
