@@ -31,6 +31,10 @@ CHANNEL_KINDS: Mapping[str, str] = MappingProxyType(
         "konbini": "コンビニ",
         "post": "郵送",
         "counter": "市役所の窓口",
+        # Ways to pay a tax or fee (the cashless category): not applications.
+        "pay-app": "スマホ決済アプリ",
+        "pay-web": "地方税お支払サイト",
+        "pay-konbini": "コンビニのレジ",
     }
 )
 ONLINE_KINDS = frozenset({"mynaportal", "ibaraki-e"})

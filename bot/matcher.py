@@ -33,14 +33,16 @@ INTENT_PREFIX = "intent:"
 class Thresholds:
     """Every number that decides an answer, in one place."""
 
-    answer: float = 55.0  # below this best score: fallback
+    answer: float = 60.0  # below this best score: fallback
+    answer_if_ahead: float = 40.0  # ... or at least this, when ahead of the second by ahead_by
+    ahead_by: float = 20.0
     clarify_margin: float = 6.0  # others within this of the best: ask which one
     clarify_max: int = 4  # at most this many candidates offered
     min_chars: int = 2  # folded questions shorter than this are noise
     term_min_chars: int = 2  # shorter keywords are too ambiguous to count
     term_partial: float = 90.0  # a keyword "appears" when partial similarity reaches this
-    term_saturation: float = 6.0  # weight at which term evidence reaches ~63 points
-    support: float = 0.25  # share of the weaker evidence added to the stronger
+    term_saturation: float = 5.0  # weight at which term evidence reaches ~63 points
+    support: float = 0.4  # share of the weaker evidence added to the stronger
     short_text: int = 6  # texts shorter than this pay more for each differing character
     resemblance_floor: float = 20.0  # ratio at or below this counts as no resemblance at all
     overlap_full: float = 0.4  # bigram cosine that counts as full (100-point) overlap
@@ -178,7 +180,7 @@ class Matcher:
     def match(self, text: str) -> Answer:
         forms, ranked = self.rank(text)
         t = self.thresholds
-        if not ranked or ranked[0].score < t.answer:
+        if not ranked or not self._confident(ranked):
             best = ranked[0].score if ranked else 0.0
             return Answer("fallback", None, tuple(ranked[: t.clarify_max]), best, text, forms)
         best = ranked[0]
@@ -188,6 +190,13 @@ class Matcher:
         kind: Kind = "intent" if best.id.startswith(INTENT_PREFIX) else "procedure"
         entry_id = best.id.removeprefix(INTENT_PREFIX)
         return Answer(kind, entry_id, (best,), best.score, text, forms)
+
+    def _confident(self, ranked: list[Candidate]) -> bool:
+        """High enough; or, for a long story, lower but clearly ahead of every other entry."""
+        t = self.thresholds
+        best = ranked[0].score
+        second = ranked[1].score if len(ranked) > 1 else 0.0
+        return best >= t.answer or (best >= t.answer_if_ahead and best - second >= t.ahead_by)
 
     def _resemblance(self, forms: Forms) -> dict[int, tuple[float, str]]:
         best: dict[int, tuple[float, str]] = {}

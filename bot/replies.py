@@ -39,6 +39,9 @@ HEADLINES = {
     "konbini": "コンビニで取れます",
     "post": "郵送でできます",
     "counter": "窓口での手続きです",
+    "pay-app": "スマホのアプリで払えます",
+    "pay-web": "ネットで払えます",
+    "pay-konbini": "コンビニで払えます",
 }
 ASK_CITY = "詳しくは市役所へ"
 

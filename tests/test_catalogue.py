@@ -71,9 +71,9 @@ def test_yaml_syntax_errors_name_the_line(tree: Path):
     ("related: [", "related: [no-such, ", "related[0]: 「no-such」という手続きはありません"),
     ("  - https://www.city.naruto", "  - http://www.city.naruto", "source[1]: アドレスは https:// で始まる"),
     ("label: 住民票がほしい", "label: 住民票の写しがどうしても今すぐほしいのです", "label: 20文字以内"),
-    ("reviewed: 2026-11-24", "reviewed: いつか", "reviewed: 確認した日を"),
+    ("reviewed: 2026-11-30", "reviewed: いつか", "reviewed: 確認した日を"),
     ("fee: ~", "fee: ~\nfee: 300円", "fee: 同じ項目が2回"),
-    ("channels:\n  - kind: konbini", "channels:\n  - kind: fax", "channels[0].kind: 「fax」は使えません"),
+    ("channels:\n  - kind: counter", "channels:\n  - kind: fax", "channels[0].kind: 「fax」は使えません"),
 ])
 def test_each_kind_of_mistake_is_reported_at_its_line(tree: Path, old: str, new: str, expected: str):
     path = tree / "procedures/shomeisho/juminhyo.yaml"
