@@ -117,3 +117,20 @@ def test_the_conversation_gets_a_pseudonymous_key_never_the_user_id(app):
     work = replyable(parsed, "secret")
     assert work.incoming == Incoming("follow", resident=pseudonym(USER_ID, "secret"))
     assert USER_ID not in repr(work)
+
+
+def test_the_staff_settings_come_from_the_environment_and_secrets_stay_out_of_repr():
+    from bot.config import ConfigError, Settings
+
+    settings = Settings.from_env({
+        "DATABASE_URL": "sqlite:////srv/bot.sqlite3", "NAKABOT_RETENTION_DAYS": "90",
+        "NAKABOT_PSEUDONYM_SECRET": "pseudonym-secret-value",
+        "ADMIN_PASSWORD_HASH": "scrypt:hash-value", "FLASK_SECRET_KEY": "flask-key"})
+    assert (settings.database_url, settings.retention_days) == ("sqlite:////srv/bot.sqlite3", 90)
+    assert settings.pseudonym_secret == "pseudonym-secret-value" and settings.pseudonym_secret_from_env
+    for value in ("pseudonym-secret-value", "hash-value", "flask-key"):
+        assert value not in repr(settings)
+    # Unset: a random secret per process, so demo keys are stable only until a restart.
+    assert Settings.from_env({}).pseudonym_secret != Settings.from_env({}).pseudonym_secret
+    with pytest.raises(ConfigError, match="RETENTION"):
+        Settings.from_env({"NAKABOT_RETENTION_DAYS": "soon"})

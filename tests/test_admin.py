@@ -1,0 +1,110 @@
+"""/admin: off unless a password hash is set; login, CSRF, secure cookies, and what staff see."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from werkzeug.security import generate_password_hash
+
+from bot.config import Settings
+from bot.web import create_app
+
+PASSWORD = "correct horse battery staple"
+HTTPS = "https://bot.example"  # the session cookie is Secure: sent over HTTPS only
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    return generate_password_hash(PASSWORD)
+
+
+@pytest.fixture
+def staff(conversation, password_hash):  # type: ignore[no-untyped-def]
+    app = create_app(Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32), conversation)
+    return app.test_client()
+
+
+def csrf(page: str) -> str:
+    return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+
+
+def login(client, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+    token = csrf(client.get("/admin/login", base_url=HTTPS).get_data(as_text=True))
+    return client.post("/admin/login", data={"csrf": token, "password": password}, base_url=HTTPS)
+
+
+def test_admin_does_not_exist_without_a_password_hash(conversation):
+    client = create_app(Settings(), conversation).test_client()
+    assert client.get("/admin/").status_code == 404
+    assert client.get("/admin/login").status_code == 404
+
+
+def test_pages_need_a_login(staff):
+    response = staff.get("/admin/", base_url=HTTPS)
+    assert response.status_code == 302 and response.location.endswith("/admin/login")
+
+
+def test_a_wrong_password_is_refused(staff):
+    response = login(staff, "guess")
+    assert response.status_code == 401
+    assert "パスワードが違います" in response.get_data(as_text=True)
+    assert staff.get("/admin/", base_url=HTTPS).status_code == 302
+
+
+def test_login_sets_a_secure_httponly_samesite_cookie(staff):
+    response = login(staff)
+
+    assert response.status_code == 302 and response.location.endswith("/admin/")
+    cookie = response.headers["Set-Cookie"]
+    assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    page = staff.get("/admin/", base_url=HTTPS)
+    assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store" and page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_every_post_needs_the_csrf_token(staff):
+    assert staff.post("/admin/login", data={"password": PASSWORD}, base_url=HTTPS).status_code == 400
+    login(staff)
+    assert staff.post("/admin/mark", data={"group": "g000000", "state": "fixed"},
+                      base_url=HTTPS).status_code == 400
+    assert staff.post("/admin/mark", data={"group": "g000000", "state": "fixed", "csrf": "forged"},
+                      base_url=HTTPS).status_code == 400
+    assert staff.post("/admin/logout", base_url=HTTPS).status_code == 400
+
+
+def test_staff_see_the_groups_the_chart_and_the_most_asked(staff):
+    store = staff.application.extensions["nakabot"].store
+    for text in ("粗大ごみの出し方", "粗大ごみの出し方", "ペンギンの飼い方"):
+        store.record_unanswered(text=text, normalized=text, candidates=[("gomi", 40.0)], kind="fallback",
+                                answer_id=None, score=40.0, resident="k")
+    for kind, target in [("procedure", "juminhyo")] * 3 + [("tap", "juminhyo"), ("fallback", None)]:
+        store.count(kind, target)
+    yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    store.count("procedure", "inkan-touroku", at=yesterday)
+    login(staff)
+
+    page = staff.get("/admin/", base_url=HTTPS).get_data(as_text=True)
+
+    assert "「粗大ごみの出し方」" in page and "「ペンギンの飼い方」" in page
+    assert page.count('<rect class="bar"') == 2  # today and yesterday
+    assert "回答 3 / 質問 4（75%）" in page  # today's bar's title
+    assert "住民票の写しの交付" in page  # top procedures, by title
+    assert re.search(r"住民票の写しの交付.*?<td class=\"num\">4</td>", page, re.S)  # 3 asked + 1 tapped
+    assert "<script" not in page
+
+
+def test_marking_a_group_from_the_page_hides_it(staff):
+    store = staff.application.extensions["nakabot"].store
+    store.record_unanswered(text="粗大ごみの出し方", normalized="粗大ごみの出し方", candidates=[],
+                            kind="fallback", answer_id=None, score=20.0, resident="k")
+    login(staff)
+    page = staff.get("/admin/", base_url=HTTPS).get_data(as_text=True)
+    key = re.search(r'name="group" value="(g[0-9a-f]+)"', page).group(1)
+
+    done = staff.post("/admin/mark", data={"csrf": csrf(page), "group": key, "state": "ignored"},
+                      base_url=HTTPS, follow_redirects=True).get_data(as_text=True)
+
+    assert "対象外" in done and "未対応の質問はありません" in done
+    assert [r.state for r in store.unanswered(states=())] == ["ignored"]
