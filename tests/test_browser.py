@@ -12,6 +12,7 @@ from browser import PHONE, screenshot
 from playwright.sync_api import Page, expect
 
 from bot.conversation import Incoming
+from bot.replies import HEADLINES
 
 BOT = ".row.bot"
 CARD = ".row.bot[data-type=flex]"
@@ -49,12 +50,14 @@ def test_a_question_gets_the_card_and_a_quick_reply_gets_the_next(page, demo_ser
     page.locator("#text").click()  # the keyboard covers the rich menu, as on LINE
     ask(page, "住民票がほしい")
 
+    juminhyo = catalogue.procedure("juminhyo")
     card = page.locator(CARD).last
-    expect(card).to_contain_text("住民票の写しの交付")
-    expect(card).to_contain_text("コンビニで取れます")
-    expect(card).to_contain_text("利用者証明用電子証明書の暗証番号（数字4桁）")
+    expect(card).to_contain_text(juminhyo.title)
+    expect(card).to_contain_text(HEADLINES[juminhyo.channels[0].kind])  # can I do this from home?
+    for need in (item for channel in juminhyo.channels for item in channel.need):
+        expect(card).to_contain_text(need)  # what to bring, the PIN's kind included
     call = card.locator("a[data-action=uri]", has_text="電話する")
-    expect(call).to_have_attribute("href", "tel:0292981111")
+    expect(call).to_have_attribute("href", "tel:" + juminhyo.contact.phone.replace("-", ""))
     # A phone as tall as the card, so the picture shows all of it, buttons included.
     height = card.evaluate("card => card.getBoundingClientRect().height")
     page.set_viewport_size({"width": PHONE["width"], "height": int(height) + 420})
@@ -64,7 +67,6 @@ def test_a_question_gets_the_card_and_a_quick_reply_gets_the_next(page, demo_ser
         card.element_handle())
     screenshot(page, "procedure-card")
 
-    juminhyo = catalogue.procedure("juminhyo")
     first_related = catalogue.procedure(juminhyo.related[0])
     tap(page, page.locator("#quick button", has_text=first_related.label))
 
