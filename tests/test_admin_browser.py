@@ -1,0 +1,48 @@
+"""/admin in a real browser (Chromium via tests/browser.py): log in, see the chart, mark a group."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from browser import screenshot, serving
+from werkzeug.security import generate_password_hash
+
+from bot.config import Settings
+from bot.web import create_app
+
+PASSWORD = "correct horse battery staple"
+
+
+def test_staff_log_in_see_the_answered_rate_chart_and_close_a_group(page, conversation):
+    app = create_app(Settings(admin_password_hash=generate_password_hash(PASSWORD)), conversation)
+    store = app.extensions["nakabot"].store
+    now = dt.datetime.now(dt.UTC)
+    for days_ago, answered, fallbacks in [(2, 8, 2), (1, 5, 5), (0, 9, 1)]:
+        at = now - dt.timedelta(days=days_ago)
+        for _ in range(answered):
+            store.count("procedure", "juminhyo", at=at)
+        for _ in range(fallbacks):
+            store.count("fallback", None, at=at)
+    for text in ("粗大ごみの出し方", "粗大ゴミを出したい", "ペンギンの飼い方"):
+        store.record_unanswered(text=text, normalized=text, candidates=[("juminhyo", 30.0)],
+                                kind="fallback", answer_id=None, score=30.0, resident=text)
+
+    with serving(app) as url:
+        page.goto(url + "/admin/")
+        page.get_by_label("パスワード").fill(PASSWORD)
+        page.get_by_role("button", name="ログイン").click()
+
+        chart = page.locator("#answered-rate-chart")
+        chart.wait_for()
+        assert chart.bounding_box()["width"] > 300  # drawn, not collapsed
+        assert page.locator("#answered-rate-chart rect.bar").count() == 3
+        assert "22 件に回答" in page.locator("#rate-title + p").inner_text()  # 8 + 5 + 9 of 30
+        screenshot(page, "admin", full_page=True)
+
+        row = page.locator("#unanswered-groups tbody tr").first
+        key = row.get_attribute("data-group")
+        row.get_by_role("button", name="対応済み").click()
+        page.get_by_role("status").wait_for()
+        assert "対応済み" in page.get_by_role("status").inner_text()
+        assert page.locator(f'#unanswered-groups tr[data-group="{key}"]').count() == 0
+        assert page.locator("#unanswered-groups tbody tr").count() == 2
