@@ -36,7 +36,7 @@ class Thresholds:
     answer: float = 60.0  # below this best score: fallback
     answer_if_ahead: float = 40.0  # ... or at least this, when ahead of the second by ahead_by
     ahead_by: float = 20.0
-    clarify_margin: float = 6.0  # others within this of the best: ask which one
+    clarify_margin: float = 4.0  # others within this of the best: ask which one
     clarify_max: int = 4  # at most this many candidates offered
     min_chars: int = 2  # folded questions shorter than this are noise
     term_min_chars: int = 2  # shorter keywords are too ambiguous to count
@@ -215,7 +215,7 @@ class Matcher:
         return best
 
     def _terms(self, forms: Forms) -> dict[int, tuple[float, list[str]]]:
-        found: dict[int, dict[str, float]] = {}
+        found: dict[int, dict[str, tuple[str, float]]] = {}
         t = self.thresholds
         for query, choices in ((forms.surface, self._term_surfaces), (forms.reading, self._term_readings)):
             if not query:
@@ -230,13 +230,17 @@ class Matcher:
                 term = self.terms[index]
                 weight = self._term_weight[index] * score / 100
                 owner = found.setdefault(term.owner, {})
-                owner[term.text] = max(owner.get(term.text, 0.0), weight)
-        return {
-            owner: (sum(_without_overlaps(words).values()), list(_without_overlaps(words)))
-            for owner, words in found.items()
-        }
+                # One word found once, however written: 現況届 and げんきょうとどけ share a reading.
+                word = term.forms.reading or term.text
+                shown, before = owner.get(word, (term.text, 0.0))
+                owner[word] = (shown, max(before, weight))
+        result = {}
+        for owner, words in found.items():
+            kept = _without_overlaps(words)
+            result[owner] = (sum(weight for _, weight in kept.values()), [text for text, _ in kept.values()])
+        return result
 
 
-def _without_overlaps(words: dict[str, float]) -> dict[str, float]:
+def _without_overlaps(words: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
     """Count 住民票 once when 住民票の写し also matched: keep a term not inside a longer one."""
-    return {w: s for w, s in words.items() if not any(w != o and w in o for o in words)}
+    return {w: v for w, v in words.items() if not any(w != o and w in o for o in words)}

@@ -32,9 +32,9 @@ def test_ask_json_has_the_contracted_keys(capsys, monkeypatch):
 
 
 def test_ask_jsonl_answers_each_line_in_order(capsys, monkeypatch):
-    _, out, _ = run(capsys, monkeypatch, "ask", "--jsonl", stdin="住民票がほしい\n今日は雨ですか\n児童手当\n")
+    _, out, _ = run(capsys, monkeypatch, "ask", "--jsonl", stdin="住民票がほしい\n今日は雨ですか\n印鑑\n")
     rows = [json.loads(line) for line in out.splitlines()]
-    assert [r["text"] for r in rows] == ["住民票がほしい", "今日は雨ですか", "児童手当"]
+    assert [r["text"] for r in rows] == ["住民票がほしい", "今日は雨ですか", "印鑑"]
     assert [r["kind"] for r in rows] == ["procedure", "fallback", "clarify"]
     assert set(rows[0]) == {"text", "kind", "id", "candidates", "score"}
     assert rows[2]["candidates"] and 0 <= rows[2]["score"] <= 100

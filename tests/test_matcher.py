@@ -10,6 +10,7 @@ import pytest
 from bot.evaluation import evaluate
 
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+RESIDENTS = Path(__file__).resolve().parent / "data" / "residents.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -40,11 +41,11 @@ def test_noise_and_chat_fall_back(matcher, noise):
 
 
 def test_close_candidates_are_offered_best_first(matcher):
-    answer = matcher.match("児童手当")
+    answer = matcher.match("はんこ")  # 印鑑登録 or 印鑑証明?
     assert answer.kind == "clarify"
     scores = [c.score for c in answer.candidates]
     assert scores == sorted(scores, reverse=True) and 2 <= len(scores) <= 4
-    assert all(c.startswith("jidou-teate") for c in answer.as_dict()["candidates"])
+    assert set(answer.as_dict()["candidates"]) == {"inkan-touroku", "inkan-shomei"}
 
 
 def test_every_example_question_reaches_its_own_entry(matcher, catalogue):
@@ -59,9 +60,17 @@ def test_every_example_question_reaches_its_own_entry(matcher, catalogue):
     assert stolen == []
 
 
-def test_dev_set_accuracy_does_not_regress(matcher, catalogue):
-    cases = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
-    report = evaluate(matcher, catalogue, cases)
-    assert report["top1"] >= 0.90, report["misses"]
-    assert report["top3"] >= 0.95
-    assert report["rejected"] >= 0.90
+def _cases(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize(("path", "top1", "top3", "rejected"), [
+    (DEV, 0.95, 0.97, 0.95),  # the shared development set (2026-11-30: 0.956 / 0.973 / 1.000)
+    # Written without seeing the catalogue or the dev set; tuned against since (0.936 / 0.948 / 0.980).
+    (RESIDENTS, 0.92, 0.94, 0.95),
+], ids=["dev", "residents"])
+def test_accuracy_does_not_regress(matcher, catalogue, path, top1, top3, rejected):
+    report = evaluate(matcher, catalogue, _cases(path))
+    assert report["top1"] >= top1, report["misses"]
+    assert report["top3"] >= top3, report["misses"]
+    assert report["rejected"] >= rejected, report["misses"]
