@@ -8,8 +8,10 @@ Conversation in one assignment, so a reply under way finishes with the one it st
 with; an invalid one is refused, its problems logged, and the last good catalogue
 keeps serving.
 
-The check happens lazily, on the thread that asks for the conversation, which keeps
-it fork-safe under gunicorn --preload (no background thread to lose in the fork).
+The check is started lazily by the thread that asks for the conversation, which keeps
+it fork-safe under gunicorn --preload (no long-lived thread to lose in the fork). Only
+the cheap part (a stat of each file) runs there; validating and indexing a changed
+catalogue takes seconds and runs in a short-lived thread, so no resident waits for it.
 """
 
 from __future__ import annotations
@@ -31,12 +33,14 @@ Signature = tuple[tuple[str, int, int], ...]
 
 class CatalogueHolder:
     def __init__(self, root: Path, interval: float | None = 2.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic, background: bool = True) -> None:
         """Load the catalogue under root (CatalogueError if invalid); interval None: never reload."""
         self.root = root
         self.interval = interval
+        self.background = background
         self._clock = clock
         self._lock = threading.Lock()
+        self._loading: threading.Thread | None = None
         self._signature = self._scan()
         self._conversation = Conversation(content.load(root))
         self._checked = clock()
@@ -47,6 +51,7 @@ class CatalogueHolder:
         """A holder that always serves this conversation (tests, tools)."""
         holder = cls.__new__(cls)
         holder.root, holder.interval, holder._clock = Path(), None, time.monotonic
+        holder.background, holder._loading = False, None
         holder._lock, holder._signature, holder._conversation = threading.Lock(), (), conversation
         holder._checked, holder._requested = 0.0, False
         return holder
@@ -55,8 +60,20 @@ class CatalogueHolder:
     def conversation(self) -> Conversation:
         if self.interval is not None and (
                 self._requested or self._clock() - self._checked >= self.interval):
-            self.check()
+            self._checked, self._requested = self._clock(), False
+            if self._scan() != self._signature:
+                if not self.background:
+                    self.check()
+                elif self._loading is None or not self._loading.is_alive():
+                    self._loading = threading.Thread(target=self.check, name="catalogue-reload", daemon=True)
+                    self._loading.start()
         return self._conversation
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Until a reload under way is done (tests, tools)."""
+        loading = self._loading
+        if loading is not None:
+            loading.join(timeout)
 
     def request_check(self) -> None:
         """Check on the next use, whatever the interval (the SIGHUP handler)."""

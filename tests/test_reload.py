@@ -29,6 +29,12 @@ def edit(path: Path, text: str) -> None:
     os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))  # a later time, whatever the clock
 
 
+def settle(client) -> None:  # type: ignore[no-untyped-def]
+    """Let the app notice the edit, and wait for the reload it starts in the background."""
+    client.get("/healthz")
+    client.application.extensions["nakabot"].holder.wait()
+
+
 def ask(client, text: str) -> str:  # type: ignore[no-untyped-def]
     messages = client.post("/simulator/send", json={"type": "text", "text": text}).get_json()["messages"]
     return messages[0].get("altText") or messages[0].get("text", "")
@@ -41,12 +47,14 @@ def test_a_broken_edit_keeps_the_bot_answering_and_a_fixed_one_is_served(root, c
     good = juminhyo.read_text(encoding="utf-8")
 
     edit(juminhyo, good.replace("title: ", "title: [閉じていない", 1))  # invalid YAML
+    settle(client)
 
     assert "住民票の写しの交付" in ask(client, "住民票がほしい")
     assert client.get("/healthz").get_json()["catalogue_version"] == first
     assert "catalogue_refused" in caplog.text and "juminhyo.yaml" in caplog.text
 
     edit(juminhyo, good.replace("title: 住民票の写しの交付", "title: 住民票の写しの交付（改訂）", 1))
+    settle(client)
 
     assert "住民票の写しの交付（改訂）" in ask(client, "住民票がほしい")
     assert client.get("/healthz").get_json()["catalogue_version"] != first
@@ -63,7 +71,9 @@ def test_files_are_looked_at_no_more_often_than_the_interval(root):
     now[0] = 1.0
     assert holder.conversation.catalogue.version == first  # too soon to look
     now[0] = 2.5
-    assert holder.conversation.catalogue.version != first
+    assert holder.conversation.catalogue.version == first  # still answering while the new one loads...
+    holder.wait()
+    assert holder.conversation.catalogue.version != first  # ...then swapped
 
 
 def test_sighup_makes_the_bot_look_at_once(root):
@@ -76,6 +86,8 @@ def test_sighup_makes_the_bot_look_at_once(root):
         holder.install_sighup()
         assert holder.conversation.catalogue.version == first
         os.kill(os.getpid(), signal.SIGHUP)
+        holder.conversation  # noqa: B018 - asking is what starts the check
+        holder.wait()
         assert holder.conversation.catalogue.version != first
     finally:
         signal.signal(signal.SIGHUP, previous)
