@@ -16,6 +16,7 @@ score decides: a fallback below THRESHOLDS.answer, a clarify when others are clo
 from __future__ import annotations
 
 import math
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -43,6 +44,9 @@ class Thresholds:
     term_partial: float = 90.0  # a keyword "appears" when partial similarity reaches this
     term_saturation: float = 5.0  # weight at which term evidence reaches ~63 points
     support: float = 0.4  # share of the weaker evidence added to the stronger
+    resemblance_cutoff: float = 40.0  # ratios below this are not even collected
+    resemblance_entries: int = 30  # entries whose texts are compared whole with the question
+    resemblance_limit: int = 60  # closest texts considered per question
     short_text: int = 6  # texts shorter than this pay more for each differing character
     resemblance_floor: float = 20.0  # ratio at or below this counts as no resemblance at all
     overlap_full: float = 0.4  # bigram cosine that counts as full (100-point) overlap
@@ -110,12 +114,10 @@ class Matcher:
             self._add(INTENT_PREFIX + intent.id, [("keyword", k) for k in intent.keywords]
                       + [("example", e) for e in intent.examples])
         self.docs = [doc for entry in self.entries for doc in entry.docs]
-        self._surfaces = [d.forms.surface for d in self.docs]
-        self._readings = [d.forms.reading for d in self.docs]
         self.terms = [d for d in self.docs if d.role != "example"
                       and len(d.forms.surface) >= thresholds.term_min_chars]
-        self._term_surfaces = [d.forms.surface for d in self.terms]
-        self._term_readings = [d.forms.reading for d in self.terms]
+        self._term_index = (_GramIndex([d.forms.surface for d in self.terms]),
+                            _GramIndex([d.forms.reading for d in self.terms]))
         self._term_weight = self._specificity()
         self.overlap = Overlap([[d.forms for d in entry.docs] for entry in self.entries])
 
@@ -135,28 +137,44 @@ class Matcher:
         total = len(self.entries)
         texts = [("\n".join(d.forms.surface for d in e.docs), "\n".join(d.forms.reading for d in e.docs))
                  for e in self.entries]
+        # Only entries holding every bigram of a term can contain it: look those up, then check.
+        holders: list[dict[str, set[int]]] = [{}, {}]
+        for index, pair in enumerate(texts):
+            for side, text in enumerate(pair):
+                for gram in _grams(text):
+                    holders[side].setdefault(gram, set()).add(index)
+
+        def containing(term: str, side: int) -> set[int]:
+            sets = sorted((holders[side].get(g, set()) for g in _grams(term)), key=len)
+            found = set.intersection(*sets) if sets else set()
+            return {i for i in found if term in texts[i][side]}
+
         owners: dict[tuple[str, str], int] = {}
         weights = []
         for term in self.terms:
             key = (term.forms.surface, term.forms.reading)
             if key not in owners:
-                owners[key] = sum(1 for surface, reading in texts if key[0] in surface or key[1] in reading)
+                owners[key] = len(containing(key[0], 0) | containing(key[1], 1))
             idf = math.log(1 + total / max(1, owners[key]))
             weights.append(idf * min(len(term.forms.reading), 8) / 4)
         return weights
 
     # --- matching ---------------------------------------------------------------------
-    def rank(self, text: str) -> tuple[Forms, list[Candidate]]:
-        """All entries with any evidence, best first."""
+    def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
+        """The `limit` entries with the most evidence, best first."""
         forms = self.normalize(text)
         t = self.thresholds
         if len(forms.surface) < t.min_chars and len(forms.reading) < t.min_chars:
             return forms, []
-        resemblance = self._resemblance(forms)
         terms = self._terms(forms)
         overlap = self.overlap.cosine(forms)
-        candidates = []
-        for index, entry in enumerate(self.entries):
+        # Cheap evidence first; the costlier whole-text comparison only for the entries it
+        # shortlists (a text close to the question shares its bigrams).
+        shortlist = sorted(overlap.keys() | terms.keys(),
+                           key=lambda i: -max(overlap.get(i, 0.0) / t.overlap_full, terms.get(i, (0.0,))[0]))
+        resemblance = self._resemblance(forms, shortlist[: t.resemblance_entries])
+        scored = []
+        for index in resemblance.keys() | terms.keys() | overlap.keys():
             near, near_doc = resemblance.get(index, (0.0, ""))
             near = max(0.0, 100 * (near - t.resemblance_floor) / (100 - t.resemblance_floor))
             weight, found = terms.get(index, (0.0, []))
@@ -164,17 +182,19 @@ class Matcher:
             shared = 100 * min(1.0, overlap.get(index, 0.0) / t.overlap_full)
             ordered = sorted((near, term_score, shared), reverse=True)
             score = ordered[0] + t.support * (ordered[1] + ordered[2]) / 2
-            if score <= 0:
-                continue
-            evidence = []
+            if score > 0:
+                scored.append((round(score, 1), index, near, near_doc, weight, found, term_score, shared))
+        scored.sort(key=lambda row: (-row[0], row[1]))
+        candidates = []
+        for score, index, near, near_doc, weight, found, term_score, shared in scored[:limit]:
+            evidence = []  # in words, for `nakabot ask --explain`
             if near_doc:
                 evidence.append(f"例・題名「{near_doc}」に{near:.0f}点の近さ")
             if found:
                 evidence.append(f"ことば {'・'.join(found)}（重み{weight:.1f}→{term_score:.0f}点）")
             if shared:
                 evidence.append(f"文字の重なり{shared:.0f}点")
-            candidates.append(Candidate(entry.id, round(score, 1), tuple(evidence)))
-        candidates.sort(key=lambda c: c.score, reverse=True)
+            candidates.append(Candidate(self.entries[index].id, score, tuple(evidence)))
         return forms, candidates
 
     def match(self, text: str) -> Answer:
@@ -198,18 +218,23 @@ class Matcher:
         second = ranked[1].score if len(ranked) > 1 else 0.0
         return best >= t.answer or (best >= t.answer_if_ahead and best - second >= t.ahead_by)
 
-    def _resemblance(self, forms: Forms) -> dict[int, tuple[float, str]]:
+    def _resemblance(self, forms: Forms, entries: list[int]) -> dict[int, tuple[float, str]]:
+        """Closeness to the texts of `entries` (the few that share words or bigrams at all)."""
         best: dict[int, tuple[float, str]] = {}
-        for query, choices in ((forms.surface, self._surfaces), (forms.reading, self._readings)):
+        t = self.thresholds
+        docs = [doc for index in entries for doc in self.entries[index].docs]
+        for query, choices in ((forms.surface, [d.forms.surface for d in docs]),
+                               (forms.reading, [d.forms.reading for d in docs])):
             if not query:
                 continue
-            for choice, score, index in process.extract(query, choices, scorer=fuzz.ratio,
-                                                        limit=None, score_cutoff=40):
+            for choice, score, position in process.extract(query, choices, scorer=fuzz.ratio,
+                                                           limit=t.resemblance_limit,
+                                                           score_cutoff=t.resemblance_cutoff):
                 # One differing character in a three-character word is another word:
                 # the shorter the texts, the more each difference costs.
                 shorter = min(len(query), len(choice))
                 score = 100 - (100 - score) * max(1.0, self.thresholds.short_text / shorter)
-                doc = self.docs[index]
+                doc = docs[position]
                 if score > best.get(doc.owner, (0.0, ""))[0]:
                     best[doc.owner] = (score, doc.text)
         return best
@@ -217,18 +242,20 @@ class Matcher:
     def _terms(self, forms: Forms) -> dict[int, tuple[float, list[str]]]:
         found: dict[int, dict[str, tuple[str, float]]] = {}
         t = self.thresholds
-        for query, choices in ((forms.surface, self._term_surfaces), (forms.reading, self._term_readings)):
-            if not query:
-                continue
-            hits = process.extract(query, choices, scorer=fuzz.partial_ratio,
-                                   limit=None, score_cutoff=t.term_partial)
-            for term_text, score, index in hits:
-                # partial_ratio is symmetric: keep only terms found *inside* the question,
-                # and demand short terms verbatim (one typo in 3 characters is another word).
-                if len(term_text) > len(query) or (score < 100 and len(term_text) < 4):
+        for query, index in zip((forms.surface, forms.reading), self._term_index, strict=True):
+            for term_text, position in index.candidates(query):
+                # Only terms found *inside* the question count, short ones verbatim (one typo
+                # in 3 characters is another word), longer ones with a typo or two.
+                if term_text in query:
+                    score = 100.0
+                elif len(term_text) < 4 or len(term_text) > len(query):
                     continue
-                term = self.terms[index]
-                weight = self._term_weight[index] * score / 100
+                else:
+                    score = fuzz.partial_ratio(term_text, query, score_cutoff=t.term_partial)
+                    if not score:
+                        continue
+                term = self.terms[position]
+                weight = self._term_weight[position] * score / 100
                 owner = found.setdefault(term.owner, {})
                 # One word found once, however written: 現況届 and げんきょうとどけ share a reading.
                 word = term.forms.reading or term.text
@@ -239,6 +266,32 @@ class Matcher:
             kept = _without_overlaps(words)
             result[owner] = (sum(weight for _, weight in kept.values()), [text for text, _ in kept.values()])
         return result
+
+
+class _GramIndex:
+    """Which terms could occur in a question: those sharing nearly all their bigrams with it.
+
+    A cheap filter before the exact check, so a question is compared with a handful of
+    terms rather than all of them (one typo costs a term at most two bigrams).
+    """
+
+    def __init__(self, terms: list[str]) -> None:
+        self.terms = terms
+        self._needed = [max(1, len(_grams(term)) - 2) for term in terms]
+        self._postings: dict[str, list[int]] = {}
+        for position, term in enumerate(terms):
+            for gram in _grams(term):
+                self._postings.setdefault(gram, []).append(position)
+
+    def candidates(self, query: str) -> list[tuple[str, int]]:
+        if not query:
+            return []
+        shared = Counter(p for gram in _grams(query) for p in self._postings.get(gram, ()))
+        return [(self.terms[p], p) for p, n in shared.items() if n >= self._needed[p]]
+
+
+def _grams(text: str) -> set[str]:
+    return {text[i:i + 2] for i in range(len(text) - 1)} if len(text) > 1 else {text}
 
 
 def _without_overlaps(words: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
