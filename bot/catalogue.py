@@ -112,6 +112,7 @@ class Category:
     id: str
     name: str
     label: str
+    first: tuple[str, ...] = ()  # procedure ids listed first in the category's menu
 
 
 @dataclass(frozen=True)
@@ -149,7 +150,11 @@ class Catalogue:
         return self._categories.get(category_id)  # type: ignore[attr-defined]
 
     def in_category(self, category_id: str) -> tuple[Procedure, ...]:
-        return tuple(p for p in self.procedures if p.category == category_id)
+        """The category's procedures, those named in its `first` list leading."""
+        category = self.category(category_id)
+        first = category.first if category else ()
+        listed = [p for p in self.procedures if p.category == category_id]
+        return tuple(sorted(listed, key=lambda p: first.index(p.id) if p.id in first else len(first)))
 
 
 class CatalogueError(Exception):
@@ -237,6 +242,13 @@ class _Reader:
         synonyms = self._read_synonyms(intents_dir / "synonyms.yaml")
 
         self._check_across(procedures, intents)
+        ids = {p.id for p in procedures}
+        for index, category in enumerate(categories):
+            for position, procedure_id in enumerate(category.first):
+                if procedure_id not in ids:
+                    self._problem_at(procedures_dir / "categories.yaml", None,
+                                     ("categories", index, "first", position),
+                                     f"「{procedure_id}」という手続きはありません")
         catalogue = None
         if city is not None and not any(p.severity == "error" for p in self.problems):
             catalogue = Catalogue(
@@ -293,6 +305,7 @@ class _Reader:
                     id=self._identifier((*at, "id")) or "",
                     name=self._text((*at, "name")) or "",
                     label=self._text((*at, "label"), max_length=LABEL_MAX) or "",
+                    first=self._texts((*at, "first")),
                 )
             )
         self._unique([c.id for c in categories], "categories", "id")

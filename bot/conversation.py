@@ -6,6 +6,7 @@ staff member sees in the demo is what a resident gets on LINE.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -40,10 +41,21 @@ class Conversation:
         self.catalogue = catalogue
         self.matcher = Matcher(catalogue)
         self.replies = Replies(catalogue)
+        # A bare category word (介護, 税金) gets that category's list rather than a fallback.
+        self._category_words = {
+            self.matcher.normalize(word).surface: category
+            for category in catalogue.categories
+            for word in re.split(r"[・、]", f"{category.name}・{category.label}")
+            if len(word) >= 2
+        }
 
     def respond(self, incoming: Incoming) -> Outcome:
         if incoming.kind == "text":
             answer = self.matcher.match(incoming.text)
+            if answer.kind == "fallback" and answer.forms is not None:
+                category = self._category_words.get(answer.forms.surface)
+                if category is not None:
+                    return Outcome(self.replies.category(category), answer, f"category:{category.id}")
             shown = f"{answer.kind}:{answer.id}" if answer.id else answer.kind
             return Outcome(self.replies.for_answer(answer), answer, shown)
         if incoming.kind == "postback":

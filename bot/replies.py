@@ -153,14 +153,27 @@ class Replies:
         return _checked([_text("知りたい分類を選んでください。", self._menu_items())])
 
     def category(self, category: Category) -> list[Message]:
+        """Every procedure of the category as a big button (quick replies hold only 13)."""
         procedures = self.catalogue.in_category(category.id)
-        shown = procedures[: MAX_QUICK_REPLIES - 1]
-        items = [_postback_item(p.label, postback_for_procedure(p.id)) for p in shown]
-        items.append(_postback_item("メニューに戻る", POSTBACK_MENU))
-        lines = [f"「{category.name}」の手続きです。ボタンから選んでください。"]
-        if len(procedures) > len(shown):
-            lines.append("ボタンにないものは、手続きの名前を文字で送ってください。")
-        return _checked([_text("\n".join(lines), items)])
+        buttons = [_button(p.label, {"type": "postback", "data": postback_for_procedure(p.id),
+                                     "displayText": p.label}, primary=False)
+                   for p in procedures]
+        bubble = {
+            "type": "bubble",
+            "size": "giga",
+            "header": {"type": "box", "layout": "vertical", "contents": [
+                _line(category.name, size="lg", weight="bold"),
+                _line("手続きをえらんでください。", size="md", color=MUTED),
+            ]},
+            "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons},
+        }
+        card = {
+            "type": "flex",
+            "altText": f"「{category.name}」の手続き：" + "、".join(p.label for p in procedures),
+            "contents": bubble,
+            "quickReply": {"items": [_postback_item("メニューに戻る", POSTBACK_MENU)]},
+        }
+        return _checked([card])
 
     def _menu_items(self) -> list[dict[str, Any]]:
         return [_postback_item(c.label, postback_for_category(c.id)) for c in self.catalogue.categories]

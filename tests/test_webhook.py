@@ -52,8 +52,17 @@ def test_a_tampered_body_is_refused(client, fake_line):
 
 def test_signed_garbage_is_a_bad_request_not_a_crash(client, fake_line):
     assert post(client, "{not json").status_code == 400
-    assert post(client, json.dumps({"destination": "U0", "events": [{"type": "message"}]})).status_code == 400
+    assert post(client, json.dumps({"destination": "U0"})).status_code == 400  # no events array
     assert fake_line.received == []
+
+
+def test_a_signed_body_with_an_unreadable_event_is_accepted_and_the_rest_answered(client, fake_line, caplog):
+    # Signed and readable: 200 (a 400 would count as our error at LINE); the broken event is skipped.
+    body = json.dumps({"destination": "U0", "events": [{"type": "message"}, text_event("住民票がほしい")]})
+
+    assert post(client, body).status_code == 200
+    assert len(fake_line.replies) == 1
+    assert "event_unreadable" in caplog.text
 
 
 def test_lines_verify_request_with_no_events_gets_200(client, fake_line):
@@ -99,8 +108,11 @@ def test_a_category_postback_lists_its_procedures(client, fake_line, catalogue):
     post(client, body_of(event("postback", postback={"data": "c=kaigo"})))
 
     [reply] = fake_line.replies
-    labels = [i["action"]["label"] for i in reply.body["messages"][0]["quickReply"]["items"]]
-    assert labels[0] == catalogue.in_category("kaigo")[0].label
+    [card] = reply.body["messages"]
+    buttons = card["contents"]["body"]["contents"]
+    assert [b["action"]["label"] for b in buttons] == [p.label for p in catalogue.in_category("kaigo")]
+    assert buttons[0]["action"]["data"] == "p=kaigo-nintei"  # categories.yaml lists it first
+    assert [i["action"]["label"] for i in card["quickReply"]["items"]] == ["メニューに戻る"]
 
 
 def test_an_expired_reply_token_is_logged_and_the_webhook_still_answers_200(client, fake_line, caplog):
