@@ -43,17 +43,19 @@ class Conversation:
         self.replies = Replies(catalogue)
         # A bare category word (介護, 税金) gets that category's list rather than a fallback.
         self._category_words = {
-            self.matcher.normalize(word).surface: category
+            form: category
             for category in catalogue.categories
             for word in re.split(r"[・、]", f"{category.name}・{category.label}")
             if len(word) >= 2
+            for form in (self.matcher.normalize(word).surface, self.matcher.normalize(word).reading)
         }
 
     def respond(self, incoming: Incoming) -> Outcome:
         if incoming.kind == "text":
             answer = self.matcher.match(incoming.text)
             if answer.kind == "fallback" and answer.forms is not None:
-                category = self._category_words.get(answer.forms.surface)
+                forms = answer.forms
+                category = self._category_words.get(forms.surface) or self._category_words.get(forms.reading)
                 if category is not None:
                     return Outcome(self.replies.category(category), answer, f"category:{category.id}")
             shown = f"{answer.kind}:{answer.id}" if answer.id else answer.kind

@@ -118,3 +118,14 @@ def test_text_too_long_for_line_is_caught_before_it_reaches_residents(tree: Path
 
     errors = [str(p) for p in content.inspect(tree).errors]
     assert len(errors) == 1 and "intents/thanks.yaml:1: reply: LINEの上限をこえます" in errors[0]
+
+
+def test_a_category_that_lists_an_unknown_procedure_first_is_reported(tree: Path):
+    path = tree / "procedures/categories.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("first: [kaigo-nintei,", "first: [kaigo-ninte,", 1), encoding="utf-8")
+
+    [error] = [str(p) for p in content.inspect(tree).errors]
+    line = 1 + next(i for i, row in enumerate(text.splitlines()) if "first: [kaigo-nintei," in row)
+    expected = "categories[1].first[0]: 「kaigo-ninte」という手続きはありません"
+    assert error == f"procedures/categories.yaml:{line}: {expected}"

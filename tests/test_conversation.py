@@ -1,0 +1,30 @@
+"""Conversation.respond: one resident action -> what is shown, the same for webhook, CLI and simulator."""
+
+from __future__ import annotations
+
+from bot.conversation import Incoming
+
+
+def test_a_question_gets_its_procedure_card(conversation):
+    outcome = conversation.respond(Incoming("text", "住民票がほしい"))
+    assert outcome.shown == "procedure:juminhyo"
+    assert outcome.messages[0]["type"] == "flex"
+
+
+def test_a_bare_category_word_gets_that_categorys_list(conversation):
+    for word, category in [("介護", "kaigo"), ("子育て", "kosodate"), ("かいご", "kaigo")]:
+        assert conversation.respond(Incoming("text", word)).shown == f"category:{category}", word
+
+
+def test_the_category_list_leads_with_what_categories_yaml_puts_first(conversation, catalogue):
+    listed = [p.id for p in catalogue.in_category("kosodate")]
+    assert listed[:2] == ["jidou-teate-nintei", "ninshin-todoke"]
+    assert sorted(listed) == sorted(p.id for p in catalogue.procedures if p.category == "kosodate")
+
+
+def test_a_postback_from_an_older_catalogue_falls_back_to_the_menu(conversation):
+    assert conversation.respond(Incoming("postback", "p=no-longer-here")).shown == "menu"
+
+
+def test_stickers_and_images_get_a_request_to_type(conversation):
+    assert conversation.respond(Incoming("other")).shown == "please_type"
