@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import random
+import time
 from dataclasses import dataclass
 
 import urllib3
 from linebot.v3 import WebhookParser
-from linebot.v3.exceptions import InvalidSignatureError
 from linebot.v3.messaging import ApiClient, ApiException, Configuration, MessagingApi, ReplyMessageRequest
+from linebot.v3.models import UnknownEvent
 from linebot.v3.webhooks import (
     Event,
     FollowEvent,
@@ -31,16 +33,61 @@ class BadRequest(ValueError):
 
 
 def parse(parser: WebhookParser, body: str, signature: str | None) -> list[Event]:
-    """Verify the signature first, then parse. Every failure becomes BadRequest."""
+    """Verify the signature first, then parse. What is not LINE's becomes BadRequest (400).
+
+    The decision (issue 7): a body is refused (400) only when it cannot be a webhook LINE
+    sent us: a missing or wrong signature, a body that is not JSON, or JSON without an
+    `events` array. A signed, readable body is accepted (200) whatever its events hold:
+    an event the SDK cannot read (a field missing, a type newer than the SDK) is logged as
+    `event_unreadable` and skipped, and the other events in the same body are answered.
+    Refusing the whole body would lose those, and LINE counts the 400 as our error.
+    """
     if not signature:
         raise BadRequest("missing X-Line-Signature")
     try:
-        return parser.parse(body, signature)
-    except InvalidSignatureError as error:
+        valid = parser.signature_validator.validate(body, signature)
+    except (ValueError, TypeError) as error:  # e.g. a signature that is not ASCII
         raise BadRequest("invalid signature") from error
-    except (ValueError, TypeError, KeyError, AttributeError) as error:
-        # JSONDecodeError and pydantic's ValidationError are ValueErrors.
-        raise BadRequest(f"unreadable body: {type(error).__name__}") from error
+    if not valid:
+        raise BadRequest("invalid signature")
+    try:
+        payload = json.loads(body)
+    except ValueError as error:  # JSONDecodeError
+        raise BadRequest("unreadable body: not JSON") from error
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        raise BadRequest("unreadable body: no events array")
+    events: list[Event] = []
+    for number, raw in enumerate(payload["events"]):
+        try:
+            events.append(_event(raw))
+        except Exception as error:  # pydantic, ValueError, TypeError, KeyError...: skip this one
+            kind = raw.get("type") if isinstance(raw, dict) else None
+            log.warning(json.dumps({"event": "event_unreadable", "index": number,
+                                    "type": str(kind)[:40] if kind is not None else None,
+                                    "error": type(error).__name__}))
+    return events
+
+
+def _event(raw: object) -> Event:
+    """One event as the SDK's model; an unknown type becomes UnknownEvent (ignored later)."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("type"), str):
+        raise TypeError("an event must be an object with a type")
+    if Event.get_discriminator_value(raw) is None:  # a type this SDK does not know yet
+        return UnknownEvent.new_from_json_dict(raw)
+    event = Event.from_dict(raw)
+    if event is None:
+        raise ValueError("empty event")
+    return event
+
+
+def clean_text(text: str) -> str:
+    """Text as Python can store and send it: lone UTF-16 surrogates (JSON allows "\\ud800")
+    become U+FFFD. Valid pairs were already joined by json.loads."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
 @dataclass(frozen=True)
@@ -68,41 +115,98 @@ def replyable(event: Event, secret: str) -> Replyable | None:
     resident = pseudonym(user_id, secret) if user_id else None
     if isinstance(event, MessageEvent):
         if isinstance(event.message, TextMessageContent):
-            return Replyable(token, Incoming("text", event.message.text, resident))
+            return Replyable(token, Incoming("text", clean_text(event.message.text), resident))
         return Replyable(token, Incoming("other", resident=resident))
     if isinstance(event, PostbackEvent):
-        return Replyable(token, Incoming("postback", event.postback.data, resident))
+        return Replyable(token, Incoming("postback", clean_text(event.postback.data), resident))
     if isinstance(event, FollowEvent):
         return Replyable(token, Incoming("follow", resident=resident))
     return None
 
 
+# Retrying a reply (issue 7). LINE's X-Line-Retry-Key makes a retried *push* safe; the
+# reply API has no such key, but it has something as good: a reply token is accepted
+# once. If a first attempt did reach LINE (a read timeout, or a 5xx after delivery),
+# a retry with the same token is refused with 400 "Invalid reply token" and nothing is
+# sent twice. So 429, 5xx, connection failures and timeouts are retried with the same
+# token, a few times, with jittered exponential backoff (Retry-After honoured, capped),
+# and all within REPLY_DEADLINE seconds: the token expires (about a minute, not
+# documented exactly) and the resident is waiting. Other 4xx (400 expired or used token,
+# 401, 403) are never retried. The bot never falls back to push: push costs the city
+# message quota and a push after a reply that did arrive would be a double answer.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REPLY_ATTEMPTS = 3
+REPLY_DEADLINE = 10.0  # seconds from the first attempt; no retry starts after it
+BACKOFF = 0.25  # seconds, doubled per retry, times a random factor in [0.5, 1.5)
+RETRY_AFTER_CAP = 2.0
+
+
 class LineClient:
     """One API client per process (keep-alive), with a timeout on every call."""
 
-    def __init__(self, access_token: str, base_url: str, timeout: tuple[float, float]) -> None:
+    def __init__(self, access_token: str, base_url: str, timeout: tuple[float, float],
+                 attempts: int = REPLY_ATTEMPTS, backoff: float = BACKOFF,
+                 deadline: float = REPLY_DEADLINE) -> None:
         configuration = Configuration(access_token=access_token, host=base_url)
+        # urllib3 would otherwise retry connection errors itself (3 times, unbounded in time);
+        # the only retries are the ones below, counted and logged.
+        configuration.retries = False
         self._client = ApiClient(configuration)
         self._api = MessagingApi(self._client)
         self._timeout = timeout
+        self.attempts, self.backoff, self.deadline = attempts, backoff, deadline
 
     def reply(self, reply_token: str, messages: list[Message]) -> bool:
         """Send a reply; True when LINE accepted it. Failures are logged, never raised."""
         try:
             request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
-            self._api.reply_message(request, _request_timeout=self._timeout)
-            return True
-        except ApiException as error:
-            # 400 "Invalid reply token" means expired or already used: never retry.
-            log.warning(json.dumps({"event": "reply_failed", "status": error.status,
-                                    "reason": _error_message(error.body)}))
-        except (urllib3.exceptions.HTTPError, ValueError) as error:
-            # Timeouts surface as urllib3 errors, not ApiException; ValueError: a model refused a message.
-            log.warning(json.dumps({"event": "reply_failed", "status": 0, "reason": type(error).__name__}))
+        except Exception as error:  # a model refused a message: a bug of ours, never worth a retry
+            log.error(json.dumps({"event": "reply_failed", "status": 0, "attempt": 0,
+                                  "reason": f"invalid message: {type(error).__name__}"}))
+            return False
+        started = time.monotonic()
+        for attempt in range(1, self.attempts + 1):
+            status, reason, wait = self._send(request)
+            if status == 200:
+                if attempt > 1:
+                    log.info(json.dumps({"event": "reply_retried", "attempts": attempt}))
+                return True
+            retry = (status in RETRY_STATUSES or status == 0) and attempt < self.attempts
+            delay = wait if wait is not None else self.backoff * 2 ** (attempt - 1) * (0.5 + random.random())
+            retry = retry and time.monotonic() + delay - started < self.deadline
+            # 400 after a retry: the earlier attempt most likely arrived and used the token.
+            log.warning(json.dumps({"event": "reply_failed", "status": status, "attempt": attempt,
+                                    "reason": reason, "retry": retry,
+                                    "maybe_delivered": status == 400 and attempt > 1}))
+            if not retry:
+                return False
+            time.sleep(delay)
         return False
+
+    def _send(self, request: ReplyMessageRequest) -> tuple[int, str, float | None]:
+        """(status, reason, Retry-After seconds); status 0 when no HTTP answer came back."""
+        try:
+            self._api.reply_message(request, _request_timeout=self._timeout)
+            return 200, "", None
+        except ApiException as error:
+            return error.status or 0, _error_message(error.body) or str(error.reason or "")[:200], \
+                _retry_after(error.headers)
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            # Timeouts and refused or reset connections surface as urllib3 errors, not ApiException.
+            return 0, type(error).__name__, None
+        except Exception as error:  # anything else from the SDK: logged, never raised
+            return -1, type(error).__name__, None
 
     def close(self) -> None:
         self._client.close()
+
+
+def _retry_after(headers: object) -> float | None:
+    try:
+        value = headers.get("Retry-After") if headers is not None else None  # type: ignore[attr-defined]
+        return min(max(float(value), 0.0), RETRY_AFTER_CAP) if value is not None else None
+    except (TypeError, ValueError, AttributeError):
+        return None
 
 
 def _error_message(body: object) -> str:

@@ -213,7 +213,9 @@ class Store:
                     try:
                         result = work(connection)
                     except BaseException:
-                        connection.execute("ROLLBACK")
+                        # SQLite may have rolled back already (SQLITE_FULL does): keep the real error.
+                        if getattr(connection, "in_transaction", True):
+                            connection.execute("ROLLBACK")
                         raise
                     connection.execute("COMMIT")
                     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -13,6 +14,9 @@ from linebot.v3.messaging import ReplyMessageRequest, RichMenuRequest
 from openapi import errors
 
 RICHMENU = "/v2/bot/richmenu"
+FAULTS = {400: "Invalid reply token", 401: "Authentication failed",
+          429: "The API rate limit has been exceeded.", 500: "Internal server error",
+          503: "Service unavailable"}
 
 
 @dataclass
@@ -29,6 +33,11 @@ class FakeLine:
     """Start with `with FakeLine() as line:`; `line.url` is LINE_API_BASE_URL."""
 
     status: int = 200  # what /v2/bot/message/reply answers
+    # Faults on demand: each reply call takes the next status from here first (then
+    # `status`); 0 means hang for `delay` seconds before answering (a read timeout).
+    statuses: list[int] = field(default_factory=list)
+    delay: float = 0.0
+    retry_after: str | None = None  # sent as Retry-After with a 429
     received: list[Received] = field(default_factory=list)
     rich_menus: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> request body
     rich_menu_images: dict[str, bytes] = field(default_factory=dict)
@@ -50,14 +59,20 @@ class FakeLine:
                 body = json.loads(raw or b"{}")
                 problems = fake.check(self.path, body)
                 fake.received.append(Received(self.path, dict(self.headers), body, problems))
-                if fake.status == 200:
+                status = fake.statuses.pop(0) if fake.statuses else fake.status
+                if status == 0:
+                    time.sleep(fake.delay)
+                    status = 200
+                if status == 200:
                     self._answer(200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]})
                 else:
-                    self._answer(fake.status, {"message": "Invalid reply token"})
+                    self._answer(status, {"message": FAULTS.get(status, "Internal server error")})
 
             def _answer(self, status: int, payload: dict[str, Any]) -> None:
                 data = json.dumps(payload).encode()
                 self.send_response(status)
+                if status == 429 and fake.retry_after is not None:
+                    self.send_header("Retry-After", fake.retry_after)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.send_header("X-Line-Request-Id", "fake")

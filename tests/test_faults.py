@@ -1,0 +1,285 @@
+"""Faults and hostile input (issue 7): LINE failing, huge or odd bodies, the store failing.
+
+Whatever happens, the webhook answers LINE without a 500, the worker goes on serving,
+a reply is never sent twice, and what staff should review is still recorded.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import socket
+import sqlite3
+import time
+
+import pytest
+from conftest import SECRET, TOKEN, body_of, event, post, sign, text_event
+
+from bot.config import Settings
+from bot.line import LineClient
+from bot.store import SQLite, Store
+from bot.web import create_app
+
+OFF_TOPIC = "ペンギンの飼い方を教えてください"  # a fallback: staff should see it
+MiB = 1024 * 1024
+
+
+def _logged(caplog: pytest.LogCaptureFixture, kind: str) -> list[dict]:
+    lines = []
+    for record in caplog.records:
+        try:
+            line = json.loads(record.getMessage())
+        except ValueError:
+            continue
+        if line.get("event") == kind:
+            lines.append(line)
+    return lines
+
+
+def _unanswered(client) -> list[str]:  # type: ignore[no-untyped-def]
+    return [row.text for row in client.application.extensions["nakabot"].store.unanswered()]
+
+
+def _app(fake_line, conversation, **settings):  # type: ignore[no-untyped-def]
+    base = {"channel_secret": SECRET, "access_token": TOKEN, "api_base_url": fake_line.url}
+    return create_app(Settings(**{**base, **settings}), conversation).test_client()
+
+
+# --- the Messaging API failing -------------------------------------------------------
+def test_an_expired_token_400_is_logged_once_and_never_retried(client, fake_line, caplog):
+    fake_line.statuses = [400]
+
+    assert post(client, body_of(text_event(OFF_TOPIC))).status_code == 200
+
+    assert len(fake_line.replies) == 1
+    [failed] = _logged(caplog, "reply_failed")
+    assert (failed["status"], failed["retry"], failed["reason"]) == (400, False, "Invalid reply token")
+    assert _unanswered(client) == [OFF_TOPIC]  # the record is kept all the same
+
+
+def test_401_is_not_retried(client, fake_line):
+    fake_line.statuses = [401]
+    post(client, body_of(text_event("住民票がほしい")))
+    assert len(fake_line.replies) == 1
+
+
+@pytest.mark.parametrize("fault", [429, 500, 502, 503, 504])
+def test_429_and_5xx_are_retried_with_the_same_token_and_the_reply_arrives(client, fake_line, caplog, fault):
+    fake_line.statuses = [fault]
+    fake_line.retry_after = "0"
+
+    assert post(client, body_of(text_event("住民票がほしい"))).status_code == 200
+
+    first, second = fake_line.replies
+    assert first.body == second.body  # the same token: LINE accepts it at most once
+    assert second.problems == []
+    [failed] = _logged(caplog, "reply_failed")
+    assert (failed["status"], failed["retry"]) == (fault, True)
+
+
+def test_retries_are_bounded_and_then_the_record_is_still_kept(client, fake_line, caplog):
+    fake_line.status = 500  # LINE down for good
+
+    started = time.monotonic()
+    assert post(client, body_of(text_event(OFF_TOPIC))).status_code == 200
+    elapsed = time.monotonic() - started
+
+    assert len(fake_line.replies) == 3  # REPLY_ATTEMPTS
+    assert [f["attempt"] for f in _logged(caplog, "reply_failed")] == [1, 2, 3]
+    assert _logged(caplog, "reply_failed")[-1]["retry"] is False
+    assert elapsed < 5  # 0.25 s and 0.5 s of backoff (jittered), well inside the deadline
+    assert _unanswered(client) == [OFF_TOPIC]
+    fake_line.status = 200  # and the worker goes on answering
+    post(client, body_of(text_event("住民票がほしい")))
+    assert len(fake_line.replies) == 4
+
+
+def test_retry_after_is_honoured_but_capped(fake_line):
+    fake_line.statuses = [429]
+    fake_line.retry_after = "3600"  # an hour: far past the reply token's life
+    client = LineClient(TOKEN, fake_line.url, (2, 5))
+
+    started = time.monotonic()
+    assert client.reply("token", [{"type": "text", "text": "はい"}]) is True
+    assert 1.9 < time.monotonic() - started < 4  # RETRY_AFTER_CAP is 2 s
+
+
+def test_no_retry_starts_after_the_deadline(fake_line, caplog):
+    fake_line.status = 503
+    client = LineClient(TOKEN, fake_line.url, (2, 5), attempts=10, backoff=0.2, deadline=0.5)
+
+    assert client.reply("token", [{"type": "text", "text": "はい"}]) is False
+    assert 2 <= len(fake_line.replies) <= 3  # 0.1–0.3 s, then 0.2–0.6 s: the next would pass 0.5 s
+
+
+def test_a_read_timeout_is_retried_and_a_used_token_then_refused_is_only_logged(fake_line, caplog):
+    # The first attempt hangs past the read timeout: LINE may have sent it. The retry uses
+    # the same token, so at worst LINE refuses it (400): never a second message.
+    fake_line.statuses, fake_line.delay = [0, 400], 0.6
+    client = LineClient(TOKEN, fake_line.url, (1, 0.3))
+
+    assert client.reply("token", [{"type": "text", "text": "はい"}]) is False
+
+    assert len(fake_line.replies) == 2
+    timeout, refused = _logged(caplog, "reply_failed")
+    assert (timeout["status"], timeout["retry"]) == (0, True)
+    assert timeout["reason"] in ("ReadTimeoutError", "TimeoutError")
+    assert (refused["status"], refused["maybe_delivered"]) == (400, True)
+
+
+def test_an_unreachable_api_costs_a_bounded_time_and_no_crash(conversation, caplog):
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = Settings(channel_secret=SECRET, access_token=TOKEN, api_base_url=f"http://127.0.0.1:{port}")
+    client = create_app(settings, conversation).test_client()
+
+    started = time.monotonic()
+    assert post(client, body_of(text_event(OFF_TOPIC))).status_code == 200
+    assert time.monotonic() - started < 5
+
+    failures = _logged(caplog, "reply_failed")
+    assert [f["status"] for f in failures] == [0, 0, 0]
+    assert _unanswered(client) == [OFF_TOPIC]
+
+
+def test_a_message_the_sdk_refuses_is_logged_not_raised(fake_line, caplog):
+    client = LineClient(TOKEN, fake_line.url, (2, 5))
+    assert client.reply("token", [{"type": "no-such-type"}]) is False
+    assert fake_line.replies == []
+    assert "invalid message" in caplog.text
+
+
+# --- bodies: size and shape ----------------------------------------------------------
+class _Untouchable(io.RawIOBase):
+    """A request body that fails the test if anyone reads it."""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        raise AssertionError("the body was read")
+
+
+def test_a_declared_body_over_1_mib_is_refused_with_413_before_it_is_read(client, fake_line):
+    response = client.post("/callback", headers={"X-Line-Signature": "x", "Content-Type": "application/json"},
+                           environ_overrides={"wsgi.input": _Untouchable(), "CONTENT_LENGTH": str(MiB + 1)})
+    assert response.status_code == 413
+    assert fake_line.received == []
+
+
+def test_a_streamed_body_over_1_mib_without_length_is_refused_with_413(client, fake_line):
+    # Chunked transfer: no Content-Length; gunicorn marks the stream as terminated.
+    body = body_of(text_event("あ" * 400_000))  # 1.2 MB of UTF-8
+    response = client.post("/callback", input_stream=io.BytesIO(body.encode()),
+                           headers={"X-Line-Signature": sign(body), "Content-Type": "application/json"},
+                           environ_overrides={"wsgi.input_terminated": True})
+    assert response.status_code == 413
+    assert fake_line.received == []
+
+
+def test_a_body_just_under_1_mib_is_read(client, fake_line):
+    body = body_of(text_event("あ" * 1000))
+    body = body.replace("}]}", "}]" + " " * (MiB - len(body.encode()) - 3) + "}")
+    assert len(body.encode()) == MiB - 1 or len(body.encode()) <= MiB
+    assert post(client, body).status_code == 200
+    assert len(fake_line.replies) == 1
+
+
+@pytest.mark.parametrize("body, status", [
+    ("{not json", 400),
+    ("[]", 400),
+    ('{"destination": "U0", "events": {}}', 400),
+    ('{"destination": "U0", "events": [5, null, "x", []]}', 200),
+    ('{"destination": "U0", "events": [{"type": "message"}]}', 200),
+    ('{"destination": "U0", "events": [{"type": 7}]}', 200),
+    ("\ufeff{}", 400),
+    ("", 400),
+])
+def test_signed_odd_bodies_are_400_or_200_never_500(client, fake_line, body, status):
+    assert post(client, body).status_code == status
+    assert fake_line.received == []
+
+
+def test_an_unknown_event_type_is_accepted_and_ignored(client, fake_line, caplog):
+    future = event("somethingNew", somethingNew={"x": 1})
+    assert post(client, body_of(future, text_event("住民票がほしい"))).status_code == 200
+    assert len(fake_line.replies) == 1
+
+
+def test_a_message_type_the_sdk_does_not_know_skips_only_that_event(client, fake_line, caplog):
+    odd = event("message", message={"id": "1", "type": "hologram"})
+    assert post(client, body_of(odd, text_event("住民票がほしい"))).status_code == 200
+    assert len(fake_line.replies) == 1
+    assert _logged(caplog, "event_unreadable")[0]["type"] == "message"
+
+
+@pytest.mark.parametrize("signature", ["é" * 44, "\x00", "a" * 10_000, "=" * 3])
+def test_odd_signature_headers_are_400(client, fake_line, signature):
+    body = body_of(text_event("住民票がほしい"))
+    response = client.post("/callback", data=body.encode("utf-8"),
+                           headers={"X-Line-Signature": signature.encode("utf-8").decode("latin-1")})
+    assert response.status_code == 400
+
+
+def test_lone_surrogates_in_a_signed_body_are_answered_and_recorded(client, fake_line):
+    body = body_of(text_event("PLACEHOLDER")).replace("PLACEHOLDER", "ペンギン\\ud800の飼い方\\udfff")
+    assert post(client, body).status_code == 200
+
+    [reply] = fake_line.replies
+    assert reply.problems == []
+    assert _unanswered(client) == ["ペンギン\ufffdの飼い方\ufffd"]
+
+
+# --- the store failing ---------------------------------------------------------------
+def test_a_locked_database_costs_the_record_never_the_reply(client, fake_line, caplog, _own_database):
+    shared = client.application.extensions["nakabot"]
+    shared.store = Store(SQLite(str(_own_database), busy_timeout_ms=20), retries=1)
+    blocker = sqlite3.connect(_own_database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock for good
+    try:
+        assert post(client, body_of(text_event(OFF_TOPIC))).status_code == 200
+    finally:
+        blocker.execute("ROLLBACK")
+
+    assert len(fake_line.replies) == 1
+    actions = [f["action"] for f in _logged(caplog, "store_failed")]
+    assert actions == ["claim_event", "record"]
+
+
+class _FullDisk(SQLite):
+    """SQLite's own SQLITE_FULL: the file may not grow by a single page."""
+
+    def connect(self) -> sqlite3.Connection:
+        connection = super().connect()
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+        return connection
+
+
+def test_a_full_disk_costs_the_record_never_the_reply(client, fake_line, caplog, _own_database):
+    shared = client.application.extensions["nakabot"]
+    shared.store.close()
+    shared.store = Store(_FullDisk(str(_own_database)))
+    texts = [f"{OFF_TOPIC}{'あ' * 2000}{n}" for n in range(10)]  # enough to need new pages
+
+    for text in texts:
+        assert post(client, body_of(text_event(text))).status_code == 200
+
+    assert len(fake_line.replies) == 10
+    errors = [f["error"] for f in _logged(caplog, "store_failed")]
+    assert errors and all("full" in e for e in errors)
+
+
+def test_an_unreachable_database_at_start_leaves_the_bot_answering(fake_line, conversation, caplog,
+                                                                   monkeypatch):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://nobody@127.0.0.1:{port}/nakabot?connect_timeout=2")
+    client = _app(fake_line, conversation)
+
+    assert post(client, body_of(text_event(OFF_TOPIC))).status_code == 200
+    assert len(fake_line.replies) == 1
+    assert _logged(caplog, "store_failed")[0]["action"] == "open"
+    assert client.get("/healthz").get_json()["store"] == "unreachable"
