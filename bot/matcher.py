@@ -34,10 +34,10 @@ INTENT_PREFIX = "intent:"
 class Thresholds:
     """Every number that decides an answer, in one place."""
 
-    answer: float = 60.0  # below this best score: fallback
-    answer_if_ahead: float = 40.0  # ... or at least this, when ahead of the second by ahead_by
-    ahead_by: float = 20.0
-    clarify_margin: float = 4.0  # others within this of the best: ask which one
+    answer: float = 42.9  # below this best score: fallback
+    answer_if_ahead: float = 28.6  # ... or at least this, when ahead of the second by ahead_by
+    ahead_by: float = 14.3
+    clarify_margin: float = 2.9  # others within this of the best: ask which one
     clarify_max: int = 4  # at most this many candidates offered
     min_chars: int = 2  # folded questions shorter than this are noise
     term_min_chars: int = 2  # shorter keywords are too ambiguous to count
@@ -52,7 +52,7 @@ class Thresholds:
     overlap_full: float = 0.4  # bigram cosine that counts as full (100-point) overlap
     # Not for matching: an answer whose best score is below this is kept for staff review
     # (bot/feedback.py) as well as every clarify and fallback.
-    review: float = 70.0
+    review: float = 50.0
 
 
 THRESHOLDS = Thresholds()
@@ -181,7 +181,8 @@ class Matcher:
             term_score = 100 * (1 - math.exp(-weight / t.term_saturation))
             shared = 100 * min(1.0, overlap.get(index, 0.0) / t.overlap_full)
             ordered = sorted((near, term_score, shared), reverse=True)
-            score = ordered[0] + t.support * (ordered[1] + ordered[2]) / 2
+            # The strongest evidence in full, the others in part; scaled back to 0-100.
+            score = (ordered[0] + t.support * (ordered[1] + ordered[2]) / 2) / (1 + t.support)
             if score > 0:
                 scored.append((round(score, 1), index, near, near_doc, weight, found, term_score, shared))
         scored.sort(key=lambda row: (-row[0], row[1]))

@@ -74,3 +74,9 @@ def test_accuracy_does_not_regress(matcher, catalogue, path, top1, top3, rejecte
     assert report["top1"] >= top1, report["misses"]
     assert report["top3"] >= top3, report["misses"]
     assert report["rejected"] >= rejected, report["misses"]
+
+
+def test_scores_stay_within_the_contracts_0_to_100(matcher):
+    for case in _cases(DEV) + _cases(RESIDENTS):
+        _, ranked = matcher.rank(case["text"])
+        assert all(0 <= c.score <= 100 for c in ranked), case["text"]
