@@ -15,6 +15,7 @@ score decides: a fallback below THRESHOLDS.answer, a clarify when others are clo
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -166,20 +167,23 @@ class Matcher:
         t = self.thresholds
         if len(forms.surface) < t.min_chars and len(forms.reading) < t.min_chars:
             return forms, []
+        # Cheap evidence for every entry first, as points: keywords found, and bigrams shared.
+        cheap: dict[int, tuple[float, float]] = {}
         terms = self._terms(forms)
-        overlap = self.overlap.cosine(forms)
-        # Cheap evidence first; the costlier whole-text comparison only for the entries it
-        # shortlists (a text close to the question shares its bigrams).
-        shortlist = sorted(overlap.keys() | terms.keys(),
-                           key=lambda i: -max(overlap.get(i, 0.0) / t.overlap_full, terms.get(i, (0.0,))[0]))
-        resemblance = self._resemblance(forms, shortlist[: t.resemblance_entries])
+        for index, (weight, _) in terms.items():
+            cheap[index] = (100 * (1 - math.exp(-weight / t.term_saturation)), 0.0)
+        for index, cosine in self.overlap.cosine(forms).items():
+            cheap[index] = (cheap.get(index, (0.0, 0.0))[0], 100 * min(1.0, cosine / t.overlap_full))
+        # The costlier whole-text comparison only for the entries that evidence shortlists:
+        # a text close to the question shares its bigrams, and the rest cannot reach an answer.
+        shortlist = heapq.nlargest(t.resemblance_entries, cheap, key=lambda i: max(cheap[i]))
+        resemblance = self._resemblance(forms, shortlist)
         scored = []
-        for index in resemblance.keys() | terms.keys() | overlap.keys():
+        for index in shortlist:
             near, near_doc = resemblance.get(index, (0.0, ""))
             near = max(0.0, 100 * (near - t.resemblance_floor) / (100 - t.resemblance_floor))
+            term_score, shared = cheap[index]
             weight, found = terms.get(index, (0.0, []))
-            term_score = 100 * (1 - math.exp(-weight / t.term_saturation))
-            shared = 100 * min(1.0, overlap.get(index, 0.0) / t.overlap_full)
             ordered = sorted((near, term_score, shared), reverse=True)
             # The strongest evidence in full, the others in part; scaled back to 0-100.
             score = (ordered[0] + t.support * (ordered[1] + ordered[2]) / 2) / (1 + t.support)

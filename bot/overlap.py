@@ -40,6 +40,7 @@ class Overlap:
         frequency = Counter(gram for total in counts for gram in total)
         size = len(counts)
         self._idf = {gram: math.log((1 + size) / (1 + n)) + 1 for gram, n in frequency.items()}
+        self._rarest = max(self._idf.values(), default=1.0)
         self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, total in enumerate(counts):
             weights = {g: (1 + math.log(n)) * self._idf[g] for g, n in total.items()}
@@ -51,11 +52,11 @@ class Overlap:
         # Grams no entry uses still lengthen the question: a story about something else
         # should not look like a close match because of one shared word. Their weight is
         # that of the rarest known gram.
-        rarest = max(self._idf.values(), default=1.0)
-        query = {g: self._idf.get(g, rarest) for g in bigrams(forms)}
+        query = {g: self._idf.get(g, self._rarest) for g in bigrams(forms)}
         norm = math.sqrt(sum(w * w for w in query.values())) or 1.0
         scores: dict[int, float] = defaultdict(float)
         for gram, weight in query.items():
+            share = weight / norm
             for index, entry_weight in self._postings.get(gram, ()):
-                scores[index] += weight / norm * entry_weight
+                scores[index] += share * entry_weight
         return dict(scores)
