@@ -143,11 +143,22 @@ def test_an_unreachable_api_costs_a_bounded_time_and_no_crash(conversation, capl
     assert _unanswered(client) == [OFF_TOPIC]
 
 
-def test_a_message_the_sdk_refuses_is_logged_not_raised(fake_line, caplog):
+def test_a_reply_outside_lines_bounds_is_logged_not_sent(fake_line, caplog):
     client = LineClient(TOKEN, fake_line.url, (2, 5))
-    assert client.reply("token", [{"type": "no-such-type"}]) is False
+    assert client.reply("token", []) is False
+    assert client.reply("token", [{"type": "text", "text": "x"}] * 6) is False
     assert fake_line.replies == []
     assert "invalid message" in caplog.text
+
+
+def test_the_reply_request_is_what_lines_spec_and_sdk_accept(fake_line):
+    client = LineClient(TOKEN, fake_line.url, (2, 5))
+    assert client.reply("token", [{"type": "text", "text": "はい"}]) is True
+    [reply] = fake_line.replies
+    assert reply.problems == []
+    assert reply.headers["Authorization"] == "Bearer test-access-token"
+    assert reply.headers["Content-Type"] == "application/json"
+    assert reply.body == {"replyToken": "token", "messages": [{"type": "text", "text": "はい"}]}
 
 
 # --- bodies: size and shape ----------------------------------------------------------
