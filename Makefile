@@ -14,6 +14,8 @@ PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# PostgreSQL for the store tests (tests/postgres.py starts a throwaway server of its own).
+PG_INITDB := /usr/lib/postgresql/*/bin/initdb
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +26,10 @@ $(INSTALLED): pyproject.toml
 demo: $(INSTALLED)  ## set up, then run the bot locally with no LINE credentials
 	$(BIN)/nakabot serve --host $(HOST) --port $(PORT)
 
-system:  ## install Chromium and the Japanese font from Debian when absent
-	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(CJK_FONT) ]; then \
+system:  ## install Chromium, the Japanese font and PostgreSQL from Debian when absent
+	@if [ ! -x $(CHROMIUM) ] || [ ! -f $(CJK_FONT) ] || ! ls $(PG_INITDB) >/dev/null 2>&1; then \
 	  $(SUDO) apt-get update -qq && \
-	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; \
+	  $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk postgresql; \
 	fi
 
 test: $(INSTALLED) system  ## set up, then run every check and test

@@ -165,7 +165,9 @@ def dialect_for(url: str) -> Dialect:
         path = path[1:] if path.startswith("/") else path
         return SQLite(path or ":memory:")
     if url.startswith(("postgres://", "postgresql://")):
-        raise StoreError("PostgreSQL is not supported yet (issue 7): use sqlite:///path")
+        from bot.pg import PostgreSQL  # psycopg is imported only when PostgreSQL is used
+
+        return PostgreSQL(url)
     raise StoreError(f"DATABASE_URL: unknown scheme in {url.split(':', 1)[0]!r}")
 
 
@@ -224,6 +226,8 @@ class Store:
                 if not self.dialect.retryable(error):
                     self._forget_connection()
                     raise StoreError(f"{type(error).__name__}: {error}") from error
+                if getattr(self.dialect, "reconnect", lambda _e: False)(error):  # connection lost
+                    self._forget_connection()
                 time.sleep(0.01 * 2**attempt * (0.5 + random.random()))  # jitter, not secrets
         raise StoreError(f"database busy after {self.retries + 1} tries: {last}") from last
 
@@ -234,6 +238,8 @@ class Store:
     def migrate(self) -> int:
         """Create or bring the schema up to date; the schema version after."""
         def work(connection: Any) -> int:
+            if hasattr(self.dialect, "lock_migrations"):  # PostgreSQL: one instance at a time
+                self.dialect.lock_migrations(connection)
             self._execute(connection, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
             row = self._execute(connection, "SELECT MAX(version) FROM schema_version").fetchone()
             current = row[0] or 0
@@ -275,10 +281,10 @@ class Store:
             cursor = self._execute(
                 connection,
                 "INSERT INTO unanswered (at, channel, text, normalized, candidates, kind, answer_id, score,"
-                " resident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " resident) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (timestamp(at or now()), channel, text, normalized, payload, kind, answer_id,
                  round(score, 1), resident))
-            return int(cursor.lastrowid)
+            return int(cursor.fetchone()[0])  # RETURNING: SQLite 3.35+ and PostgreSQL alike
         return self._run(work, write=True)
 
     def unanswered(self, since: dt.datetime | None = None, until: dt.datetime | None = None,

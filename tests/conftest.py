@@ -18,6 +18,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from browser import chromium, demo_server, page  # noqa: F401  (browser fixtures, tests/browser.py)
 from fake_line import FakeLine
+from postgres import postgres_server, postgres_url  # noqa: F401  (a throwaway PostgreSQL, tests/postgres.py)
 
 from bot import content
 from bot.catalogue import Catalogue

@@ -14,8 +14,11 @@ import pytest
 from bot.store import MIGRATIONS, SQLite, Store, StoreError, open_store
 
 
-@pytest.fixture
-def url(tmp_path: Path) -> str:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Every test using `url` runs against both stores (PostgreSQL: tests/postgres.py)."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("postgres_url")
     return f"sqlite:///{tmp_path}/deep/folder/nakabot.sqlite3"
 
 
@@ -28,8 +31,11 @@ def question(store: Store, text: str = "粗大ごみの出し方", at: dt.dateti
 def test_the_store_creates_its_folder_and_schema_and_migrating_twice_changes_nothing(url, tmp_path):
     store = open_store(url)
 
-    assert (tmp_path / "deep" / "folder" / "nakabot.sqlite3").exists()
     assert store.migrate() == len(MIGRATIONS)
+    if url.startswith("postgresql"):
+        assert store.dialect.__class__.__name__ == "PostgreSQL"
+        return
+    assert (tmp_path / "deep" / "folder" / "nakabot.sqlite3").exists()
     db = sqlite3.connect(tmp_path / "deep" / "folder" / "nakabot.sqlite3")
     assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
