@@ -115,9 +115,18 @@ def _tokenizer():  # type: ignore[no-untyped-def]
     return tokenizer
 
 
+def _no_lone_surrogates(text: str) -> str:
+    """SudachiPy takes UTF-8 only: a lone surrogate (JSON's "\\ud800") becomes U+FFFD."""
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
 def reading_of(text: str) -> str:
     """Katakana reading of `text` (kanji read by SudachiPy's dictionary; kana kept)."""
-    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))[:2000]
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", _no_lone_surrogates(text)))[:2000]
     if not text.strip():
         return ""
     parts = []

@@ -7,12 +7,14 @@ import hashlib
 import hmac
 import itertools
 import json
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 
@@ -25,6 +27,13 @@ from bot.catalogue import Catalogue
 from bot.config import Settings
 from bot.conversation import Conversation
 from bot.web import create_app
+
+# Property tests (tests/test_properties.py): moderate counts so `make test` stays within
+# minutes on CI's 2 cores; no per-example deadline (the machine is shared and noisy).
+settings.register_profile("ci", max_examples=25, deadline=None, print_blob=True)
+settings.register_profile("dev", max_examples=50, deadline=None)
+settings.register_profile("thorough", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"
