@@ -371,6 +371,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000, help="events in --long")
     parser.add_argument("--servers", default="bot,echo,echo-shared")
     parser.add_argument("--json", type=Path, help="also write the results here")
+    parser.add_argument("--bot-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="extra environment for the bot (tuning experiments)")
     args = parser.parse_args()
 
     questions = [json.loads(line)["text"] for line in QUESTIONS.read_text(encoding="utf-8").splitlines()
@@ -382,7 +384,7 @@ def main() -> None:
     api.start()
     ready.wait(30)
 
-    apps = {"bot": (None, {}), "echo": ("bench.echo_app:create_app()", {}),
+    apps = {"bot": (None, dict(pair.split("=", 1) for pair in args.bot_env)), "echo": ("bench.echo_app:create_app()", {}),
             "echo-shared": ("bench.echo_app:create_app()", {"NAKABOT_ECHO_SHARED_CLIENT": "1"})}
     results: dict[str, Any] = {"procfile": " ".join(procfile_command()), "cpus": os.cpu_count(),
                                "concurrency": CONCURRENCY, "duration_s": args.duration, "phases": []}

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import urllib3
 from linebot.v3 import WebhookParser
-from linebot.v3.messaging import ApiClient, ApiException, Configuration
+from linebot.v3.messaging import ApiClient, Configuration
 from linebot.v3.models import UnknownEvent
 from linebot.v3.webhooks import (
     Event,
@@ -152,6 +152,10 @@ class LineClient:
         # the only retries are the ones below, counted and logged.
         configuration.retries = False
         self._client = ApiClient(configuration)
+        self._pool = self._client.rest_client.pool_manager
+        self._url = base_url.rstrip("/") + "/v2/bot/message/reply"
+        self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json",
+                         "Accept": "application/json", "User-Agent": self._client.user_agent}
         self._timeout = timeout
         self.attempts, self.backoff, self.deadline = attempts, backoff, deadline
 
@@ -188,22 +192,21 @@ class LineClient:
     def _send(self, request: dict[str, object]) -> tuple[int, str, float | None]:
         """(status, reason, Retry-After seconds); status 0 when no HTTP answer came back."""
         try:
-            # MessagingApi.reply_message_with_http_info's own call, minus the models.
-            self._client.call_api(
-                "/v2/bot/message/reply", "POST", {}, [],
-                {"Accept": "application/json", "Content-Type": "application/json"},
-                body=request, post_params=[], files={}, response_types_map={},
-                auth_settings=["Bearer"], _return_http_data_only=True, _preload_content=True,
-                _request_timeout=self._timeout, collection_formats={})
-            return 200, "", None
-        except ApiException as error:
-            return error.status or 0, _error_message(error.body) or str(error.reason or "")[:200], \
-                _retry_after(error.headers)
+            # What MessagingApi.reply_message sends (same URL, headers and JSON), straight
+            # through the SDK's own urllib3 pool: no pydantic models, no per-node walk.
+            response = self._pool.request(
+                "POST", self._url, body=json.dumps(request).encode("ascii"), headers=self._headers,
+                timeout=urllib3.Timeout(connect=self._timeout[0], read=self._timeout[1]),
+                retries=False, preload_content=True)
         except (urllib3.exceptions.HTTPError, OSError) as error:
-            # Timeouts and refused or reset connections surface as urllib3 errors, not ApiException.
+            # Timeouts and refused or reset connections: no HTTP answer at all.
             return 0, type(error).__name__, None
-        except Exception as error:  # anything else from the SDK: logged, never raised
+        except Exception as error:  # anything else: logged, never raised
             return -1, type(error).__name__, None
+        if 200 <= response.status < 300:
+            return 200, "", None
+        return response.status, _error_message(response.data.decode("utf-8", "replace")), \
+            _retry_after(response.headers)
 
     def close(self) -> None:
         self._client.close()

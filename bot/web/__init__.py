@@ -25,6 +25,7 @@ from bot.store import Store, StoreError, open_store
 from bot.web.richmenu_preview import richmenu_preview
 
 log = logging.getLogger("bot.webhook")
+REPLY_BACKLOG = 8  # answers waiting per reply thread before the request thread answers itself
 
 
 @dataclass
@@ -47,13 +48,25 @@ class State:
         return self.holder.conversation
 
     def dispatch(self, work: Replyable, event_id: str, event_type: str) -> None:
-        """Answer in the background so LINE gets its 200 at once (it waits 2 s at most)."""
+        """Answer in the background so LINE gets its 200 at once (it waits 2 s at most).
+
+        Backpressure: with REPLY_BACKLOG answers per reply thread already waiting, this one
+        is answered in the request's own thread instead. The queue (and so the resident's
+        wait, and the memory it holds) stays bounded under a burst, and the slower 200s
+        slow the intake down, instead of replies piling up until their tokens expire.
+        """
         with self._lock:
             if self._executor is None:  # created lazily: after gunicorn forks its workers
                 self._executor = ThreadPoolExecutor(self.settings.reply_workers, "reply")
-            future = self._executor.submit(self._answer, work, event_id, event_type, time.perf_counter())
-            self._pending.add(future)
-        future.add_done_callback(self._pending.discard)
+            if len(self._pending) >= self.settings.reply_workers * REPLY_BACKLOG:
+                future = None
+            else:
+                future = self._executor.submit(self._answer, work, event_id, event_type, time.perf_counter())
+                self._pending.add(future)
+        if future is None:
+            self._answer(work, event_id, event_type, time.perf_counter())
+        else:
+            future.add_done_callback(self._pending.discard)
 
     def wait(self, timeout: float = 10.0) -> None:
         """Block until every reply under way is sent (tests and shutdown)."""
