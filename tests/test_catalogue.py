@@ -69,7 +69,7 @@ def test_yaml_syntax_errors_name_the_line(tree: Path):
     ("category: shomeisho", "category: shoumei", "category: 「shoumei」という分類はありません"),
     ("phone: 029-298-1111", "phone: 0292981111", "contact.phone: 電話番号は"),
     ("related: [", "related: [no-such, ", "related[0]: 「no-such」という手続きはありません"),
-    ("  - https://www.city.naruto", "  - http://www.city.naruto", "source[1]: アドレスは https:// で始まる"),
+    ("  - https://www.city.naruto", "  - http://www.city.naruto", "source[2]: アドレスは https:// で始まる"),
     ("label: 住民票がほしい", "label: 住民票の写しがどうしても今すぐほしいのです", "label: 20文字以内"),
     ("reviewed: 2026-11-30", "reviewed: いつか", "reviewed: 確認した日を"),
     ("fee: ~", "fee: ~\nfee: 300円", "fee: 同じ項目が2回"),
