@@ -9,8 +9,8 @@ import time
 from dataclasses import dataclass
 
 import urllib3
+from linebot.__about__ import __version__ as linebot_version
 from linebot.v3 import WebhookParser
-from linebot.v3.messaging import ApiClient, Configuration
 from linebot.v3.models import UnknownEvent
 from linebot.v3.webhooks import (
     Event,
@@ -134,6 +134,7 @@ def replyable(event: Event, secret: str) -> Replyable | None:
 # documented exactly) and the resident is waiting. Other 4xx (400 expired or used token,
 # 401, 403) are never retried. The bot never falls back to push: push costs the city
 # message quota and a push after a reply that did arrive would be a double answer.
+USER_AGENT = f"nakabot (line-bot-sdk-python/{linebot_version})"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REPLY_ATTEMPTS = 3
 REPLY_DEADLINE = 10.0  # seconds from the first attempt; no retry starts after it
@@ -147,15 +148,16 @@ class LineClient:
     def __init__(self, access_token: str, base_url: str, timeout: tuple[float, float],
                  attempts: int = REPLY_ATTEMPTS, backoff: float = BACKOFF,
                  deadline: float = REPLY_DEADLINE) -> None:
-        configuration = Configuration(access_token=access_token, host=base_url)
-        # urllib3 would otherwise retry connection errors itself (3 times, unbounded in time);
-        # the only retries are the ones below, counted and logged.
-        configuration.retries = False
-        self._client = ApiClient(configuration)
-        self._pool = self._client.rest_client.pool_manager
+        # The reply is one POST: urllib3 (which line-bot-sdk itself uses) with a keep-alive
+        # pool, the SDK's own headers and JSON. Importing linebot.v3.messaging for it took
+        # 1.4 s of the bot's 2.7 s import (hundreds of pydantic models), and its models
+        # ~15 ms of CPU per Flex reply. bench/cold_start.py and bench/load.py measure both.
+        # retries=False: urllib3 would otherwise retry connection errors itself, unbounded in
+        # time; the only retries are the ones below, counted and logged.
+        self._pool = urllib3.PoolManager(num_pools=2, maxsize=8, retries=False)  # TLS verified (default)
         self._url = base_url.rstrip("/") + "/v2/bot/message/reply"
         self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json",
-                         "Accept": "application/json", "User-Agent": self._client.user_agent}
+                         "Accept": "application/json", "User-Agent": USER_AGENT}
         self._timeout = timeout
         self.attempts, self.backoff, self.deadline = attempts, backoff, deadline
 
@@ -167,8 +169,7 @@ class LineClient:
             return False
         # The body goes out as the plain dicts bot/replies.py built (checked there against
         # LINE's limits, and in the tests against LINE's OpenAPI spec and the SDK's models).
-        # Building the SDK's pydantic models for a Flex card and serialising them back
-        # cost about 15 ms of CPU per reply: most of the bot's time under load (bench/load.py).
+        # (The SDK's models for a Flex card cost ~15 ms of CPU per reply: see __init__.)
         request = {"replyToken": reply_token, "messages": messages}
         started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
@@ -209,7 +210,7 @@ class LineClient:
             _retry_after(response.headers)
 
     def close(self) -> None:
-        self._client.close()
+        self._pool.clear()
 
 
 def _retry_after(headers: object) -> float | None:
