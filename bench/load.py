@@ -99,8 +99,9 @@ def fake_api(port: int, ready: Any) -> None:
                         entry["delays"].append((now - int(found.group(3))) / 1e6)
                         entry["last"] = now
                     respond(writer, 200, ok)
-                elif path == b"/_stats":
-                    respond(writer, 200, json.dumps(stats).encode())
+                elif path.startswith(b"/_stats?phase="):  # one phase: the delays lists grow long
+                    phase = path.split(b"=", 1)[1].decode()
+                    respond(writer, 200, json.dumps(stats.get(phase, {"replies": 0, "delays": []})).encode())
                 else:
                     respond(writer, 404, b'{"message":"Not found"}')
                 await writer.drain()
@@ -310,9 +311,10 @@ def _percentiles(values: list[float], prefix: str = "webhook") -> dict[str, floa
             f"{prefix}_max_ms": round(ordered[-1], 1)}
 
 
-def api_stats(api_port: int) -> dict[str, Any]:
+def api_stats(api_port: int, phase: str) -> dict[str, Any]:
     with socket.create_connection(("127.0.0.1", api_port)) as connection:
-        connection.sendall(b"GET /_stats HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        connection.sendall(b"GET /_stats?phase=%s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                           % phase.encode())
         data = b""
         while chunk := connection.recv(1 << 20):
             data += chunk
@@ -323,7 +325,7 @@ def wait_for_replies(api_port: int, phase: str, expected: int, timeout: float = 
     """The fake API's count for a phase once it stops growing (or all arrived)."""
     deadline, last, still = time.monotonic() + timeout, -1, 0
     while time.monotonic() < deadline:
-        entry = api_stats(api_port).get(phase, {"replies": 0, "delays": []})
+        entry = api_stats(api_port, phase)
         if entry["replies"] >= expected:
             return entry
         still = still + 1 if entry["replies"] == last else 0
@@ -331,7 +333,7 @@ def wait_for_replies(api_port: int, phase: str, expected: int, timeout: float = 
             return entry
         last = entry["replies"]
         time.sleep(0.2)
-    return api_stats(api_port).get(phase, {"replies": 0, "delays": []})
+    return api_stats(api_port, phase)
 
 
 def run_phase(server: Server, api_port: int, load: Load, phase: str, *, rate: float | None,
