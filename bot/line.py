@@ -9,7 +9,6 @@ import time
 from dataclasses import dataclass
 
 import urllib3
-from linebot.__about__ import __version__ as linebot_version
 from linebot.v3 import WebhookParser
 from linebot.v3.models import UnknownEvent
 from linebot.v3.webhooks import (
@@ -134,7 +133,6 @@ def replyable(event: Event, secret: str) -> Replyable | None:
 # documented exactly) and the resident is waiting. Other 4xx (400 expired or used token,
 # 401, 403) are never retried. The bot never falls back to push: push costs the city
 # message quota and a push after a reply that did arrive would be a double answer.
-USER_AGENT = f"nakabot (line-bot-sdk-python/{linebot_version})"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 REPLY_ATTEMPTS = 3
 REPLY_DEADLINE = 10.0  # seconds from the first attempt; no retry starts after it
@@ -143,34 +141,36 @@ RETRY_AFTER_CAP = 2.0
 
 
 class LineClient:
-    """One API client per process (keep-alive), with a timeout on every call."""
+    """line-bot-sdk v3's MessagingApi: one API client per process (keep-alive), a timeout
+    on every call, and the bounded retries above."""
 
     def __init__(self, access_token: str, base_url: str, timeout: tuple[float, float],
                  attempts: int = REPLY_ATTEMPTS, backoff: float = BACKOFF,
                  deadline: float = REPLY_DEADLINE) -> None:
-        # The reply is one POST: urllib3 (which line-bot-sdk itself uses) with a keep-alive
-        # pool, the SDK's own headers and JSON. Importing linebot.v3.messaging for it took
-        # 1.4 s of the bot's 2.7 s import (hundreds of pydantic models), and its models
-        # ~15 ms of CPU per Flex reply. bench/cold_start.py and bench/load.py measure both.
-        # retries=False: urllib3 would otherwise retry connection errors itself, unbounded in
-        # time; the only retries are the ones below, counted and logged.
-        self._pool = urllib3.PoolManager(num_pools=2, maxsize=8, retries=False)  # TLS verified (default)
-        self._url = base_url.rstrip("/") + "/v2/bot/message/reply"
-        self._headers = {"Authorization": f"Bearer {access_token}", "Content-Type": "application/json",
-                         "Accept": "application/json", "User-Agent": USER_AGENT}
+        # Imported here, not at the top: the Messaging API's models take about a second to
+        # import, which the demo, the CLI and the tests of the core need not pay.
+        from linebot.v3.messaging import ApiClient, Configuration, MessagingApi
+
+        configuration = Configuration(access_token=access_token, host=base_url)
+        # urllib3 would otherwise retry connection errors itself (unbounded in time);
+        # the only retries are the ones below, counted and logged.
+        configuration.retries = False
+        self._client = ApiClient(configuration)
+        self._api = MessagingApi(self._client)
         self._timeout = timeout
         self.attempts, self.backoff, self.deadline = attempts, backoff, deadline
 
     def reply(self, reply_token: str, messages: list[Message]) -> bool:
         """Send a reply; True when LINE accepted it. Failures are logged, never raised."""
-        if not 1 <= len(messages) <= 5:  # LINE's own bounds; anything else is a bug of ours
+        from linebot.v3.messaging import ReplyMessageRequest
+
+        try:
+            # The SDK's models check what LINE's OpenAPI says (types, enums, required fields).
+            request = ReplyMessageRequest.from_dict({"replyToken": reply_token, "messages": messages})
+        except Exception as error:  # pydantic's ValidationError is a ValueError; anything: a bug of ours
             log.error(json.dumps({"event": "reply_failed", "status": 0, "attempt": 0,
-                                  "reason": f"invalid message: {len(messages)} messages"}))
+                                  "reason": f"invalid message: {type(error).__name__}"}))
             return False
-        # The body goes out as the plain dicts bot/replies.py built (checked there against
-        # LINE's limits, and in the tests against LINE's OpenAPI spec and the SDK's models).
-        # (The SDK's models for a Flex card cost ~15 ms of CPU per reply: see __init__.)
-        request = {"replyToken": reply_token, "messages": messages}
         started = time.monotonic()
         for attempt in range(1, self.attempts + 1):
             status, reason, wait = self._send(request)
@@ -190,27 +190,24 @@ class LineClient:
             time.sleep(delay)
         return False
 
-    def _send(self, request: dict[str, object]) -> tuple[int, str, float | None]:
+    def _send(self, request: object) -> tuple[int, str, float | None]:
         """(status, reason, Retry-After seconds); status 0 when no HTTP answer came back."""
+        from linebot.v3.messaging import ApiException
+
         try:
-            # What MessagingApi.reply_message sends (same URL, headers and JSON), straight
-            # through the SDK's own urllib3 pool: no pydantic models, no per-node walk.
-            response = self._pool.request(
-                "POST", self._url, body=json.dumps(request).encode("ascii"), headers=self._headers,
-                timeout=urllib3.Timeout(connect=self._timeout[0], read=self._timeout[1]),
-                retries=False, preload_content=True)
+            self._api.reply_message_with_http_info(request, _request_timeout=self._timeout)
+        except ApiException as error:
+            return error.status or -1, _error_message(error.body), _retry_after(error.headers)
         except (urllib3.exceptions.HTTPError, OSError) as error:
-            # Timeouts and refused or reset connections: no HTTP answer at all.
+            # A timeout surfaces as urllib3's error, not ApiException; so do refused or
+            # reset connections: no HTTP answer at all.
             return 0, type(error).__name__, None
         except Exception as error:  # anything else: logged, never raised
             return -1, type(error).__name__, None
-        if 200 <= response.status < 300:
-            return 200, "", None
-        return response.status, _error_message(response.data.decode("utf-8", "replace")), \
-            _retry_after(response.headers)
+        return 200, "", None
 
     def close(self) -> None:
-        self._pool.clear()
+        self._client.close()
 
 
 def _retry_after(headers: object) -> float | None:

@@ -158,7 +158,9 @@ def test_the_reply_request_is_what_lines_spec_and_sdk_accept(fake_line):
     assert reply.problems == []
     assert reply.headers["Authorization"] == "Bearer test-access-token"
     assert reply.headers["Content-Type"] == "application/json"
-    assert reply.body == {"replyToken": "token", "messages": [{"type": "text", "text": "はい"}]}
+    # Sent by line-bot-sdk's MessagingApi, which also states notificationDisabled.
+    assert reply.body == {"replyToken": "token", "messages": [{"type": "text", "text": "はい"}],
+                          "notificationDisabled": False}
 
 
 # --- bodies: size and shape ----------------------------------------------------------
