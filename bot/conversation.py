@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.catalogue import Catalogue
+from bot.catalogue import Catalogue, Category
 from bot.matcher import Answer, Matcher
 from bot.replies import Message, Replies, parse_postback
 
@@ -41,23 +41,27 @@ class Conversation:
         self.catalogue = catalogue
         self.matcher = Matcher(catalogue)
         self.replies = Replies(catalogue)
-        # A bare category word (介護, 税金) gets that category's list rather than a fallback.
-        self._category_words = {
-            form: category
-            for category in catalogue.categories
-            for word in re.split(r"[・、]", f"{category.name}・{category.label}")
-            if len(word) >= 2
-            for form in (self.matcher.normalize(word).surface, self.matcher.normalize(word).reading)
-        }
+        # A question that is only a category's name (子育て, 介護) gets that category's list;
+        # one of the words of its name or button (税金, 保育) does too, unless a procedure
+        # answers it (マイナンバーカード is a category word and a procedure).
+        self._category_names: dict[str, Category] = {}
+        self._category_words: dict[str, Category] = {}
+        for category in catalogue.categories:
+            self._index(self._category_names, category.name, category)
+            for word in re.split(r"[・、]", f"{category.name}・{category.label}"):
+                if len(word) >= 2:
+                    self._index(self._category_words, word, category)
+
+    def _index(self, table: dict[str, Category], word: str, category: Category) -> None:
+        forms = self.matcher.normalize(word)
+        table[forms.surface] = table[forms.reading] = category
 
     def respond(self, incoming: Incoming) -> Outcome:
         if incoming.kind == "text":
             answer = self.matcher.match(incoming.text)
-            if answer.kind == "fallback" and answer.forms is not None:
-                forms = answer.forms
-                category = self._category_words.get(forms.surface) or self._category_words.get(forms.reading)
-                if category is not None:
-                    return Outcome(self.replies.category(category), answer, f"category:{category.id}")
+            category = self._category_asked(answer)
+            if category is not None:
+                return Outcome(self.replies.category(category), answer, f"category:{category.id}")
             shown = f"{answer.kind}:{answer.id}" if answer.id else answer.kind
             return Outcome(self.replies.for_answer(answer), answer, shown)
         if incoming.kind == "postback":
@@ -65,6 +69,16 @@ class Conversation:
         if incoming.kind == "follow":
             return Outcome(self.replies.welcome(), shown="welcome")
         return Outcome(self.replies.please_type(), shown="please_type")
+
+    def _category_asked(self, answer: Answer) -> Category | None:
+        if answer.forms is None:
+            return None
+        tables = [self._category_names] + ([self._category_words] if answer.kind == "fallback" else [])
+        for table in tables:
+            category = table.get(answer.forms.surface) or table.get(answer.forms.reading)
+            if category is not None:
+                return category
+        return None
 
     def _postback(self, data: str) -> Outcome:
         key, value = parse_postback(data)
