@@ -158,9 +158,8 @@ def test_the_reply_request_is_what_lines_spec_and_sdk_accept(fake_line):
     assert reply.problems == []
     assert reply.headers["Authorization"] == "Bearer test-access-token"
     assert reply.headers["Content-Type"] == "application/json"
-    # Sent by line-bot-sdk's MessagingApi, which also states notificationDisabled.
-    assert reply.body == {"replyToken": "token", "messages": [{"type": "text", "text": "はい"}],
-                          "notificationDisabled": False}
+    # Sent by line-bot-sdk's MessagingApi, as bot/replies.py built it.
+    assert reply.body == {"replyToken": "token", "messages": [{"type": "text", "text": "はい"}]}
 
 
 # --- bodies: size and shape ----------------------------------------------------------
