@@ -149,7 +149,13 @@ class LineClient:
                  deadline: float = REPLY_DEADLINE) -> None:
         # Imported here, not at the top: the Messaging API's models take about a second to
         # import, which the demo, the CLI and the tests of the core need not pay.
-        from linebot.v3.messaging import ApiClient, Configuration, MessagingApi, ReplyMessageRequest
+        from linebot.v3.messaging import (
+            ApiClient,
+            ApiException,
+            Configuration,
+            MessagingApi,
+            ReplyMessageRequest,
+        )
 
         class PreparedReply(ReplyMessageRequest):
             """A reply whose body bot/replies.py built and checked (LINE's limits; in the tests
@@ -161,6 +167,7 @@ class LineClient:
                 return {"replyToken": self.reply_token, "messages": self.messages}
 
         self._prepared = PreparedReply
+        self._api_exception = ApiException
 
         configuration = Configuration(access_token=access_token, host=base_url)
         # urllib3 would otherwise retry connection errors itself (unbounded in time);
@@ -199,11 +206,9 @@ class LineClient:
 
     def _send(self, request: object) -> tuple[int, str, float | None]:
         """(status, reason, Retry-After seconds); status 0 when no HTTP answer came back."""
-        from linebot.v3.messaging import ApiException
-
         try:
             self._api.reply_message_with_http_info(request, _request_timeout=self._timeout)
-        except ApiException as error:
+        except self._api_exception as error:
             return error.status or -1, _error_message(error.body), _retry_after(error.headers)
         except (urllib3.exceptions.HTTPError, OSError) as error:
             # A timeout surfaces as urllib3's error, not ApiException; so do refused or

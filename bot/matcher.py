@@ -25,7 +25,7 @@ from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
 from bot.normalize import Forms, Normalizer
-from bot.overlap import Overlap
+from bot.overlap import Overlap, pairs
 
 Kind = Literal["procedure", "intent", "clarify", "fallback"]
 INTENT_PREFIX = "intent:"
@@ -114,8 +114,7 @@ class Matcher:
         for intent in catalogue.intents:
             self._add(INTENT_PREFIX + intent.id, [("keyword", k) for k in intent.keywords]
                       + [("example", e) for e in intent.examples])
-        self.docs = [doc for entry in self.entries for doc in entry.docs]
-        self.terms = [d for d in self.docs if d.role != "example"
+        self.terms = [d for entry in self.entries for d in entry.docs if d.role != "example"
                       and len(d.forms.surface) >= thresholds.term_min_chars]
         self._term_index = (_GramIndex([d.forms.surface for d in self.terms]),
                             _GramIndex([d.forms.reading for d in self.terms]))
@@ -142,11 +141,11 @@ class Matcher:
         holders: list[dict[str, set[int]]] = [{}, {}]
         for index, pair in enumerate(texts):
             for side, text in enumerate(pair):
-                for gram in _grams(text):
+                for gram in _pair_set(text):
                     holders[side].setdefault(gram, set()).add(index)
 
         def containing(term: str, side: int) -> set[int]:
-            sets = sorted((holders[side].get(g, set()) for g in _grams(term)), key=len)
+            sets = sorted((holders[side].get(g, set()) for g in _pair_set(term)), key=len)
             found = set.intersection(*sets) if sets else set()
             return {i for i in found if term in texts[i][side]}
 
@@ -282,21 +281,21 @@ class _GramIndex:
 
     def __init__(self, terms: list[str]) -> None:
         self.terms = terms
-        self._needed = [max(1, len(_grams(term)) - 2) for term in terms]
+        self._needed = [max(1, len(_pair_set(term)) - 2) for term in terms]
         self._postings: dict[str, list[int]] = {}
         for position, term in enumerate(terms):
-            for gram in _grams(term):
+            for gram in _pair_set(term):
                 self._postings.setdefault(gram, []).append(position)
 
     def candidates(self, query: str) -> list[tuple[str, int]]:
         if not query:
             return []
-        shared = Counter(p for gram in _grams(query) for p in self._postings.get(gram, ()))
+        shared = Counter(p for gram in _pair_set(query) for p in self._postings.get(gram, ()))
         return [(self.terms[p], p) for p, n in shared.items() if n >= self._needed[p]]
 
 
-def _grams(text: str) -> set[str]:
-    return {text[i:i + 2] for i in range(len(text) - 1)} if len(text) > 1 else {text}
+def _pair_set(text: str) -> set[str]:
+    return set(pairs(text))
 
 
 def _without_overlaps(words: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:

@@ -17,13 +17,16 @@ from collections.abc import Iterable, Sequence
 from bot.normalize import Forms
 
 
+def pairs(text: str) -> list[str]:
+    """The character bigrams of a text (a one-character text is its own "bigram")."""
+    return [text[i:i + 2] for i in range(len(text) - 1)] if len(text) > 1 else [text] if text else []
+
+
 def bigrams(forms: Forms) -> Counter[str]:
     """Surface and reading bigrams, kept apart (a kanji pair and a kana pair are different evidence)."""
     grams: Counter[str] = Counter()
     for tag, text in (("s", forms.surface), ("r", forms.reading)):
-        if len(text) == 1:
-            grams[tag + text] += 1
-        grams.update(tag + text[i:i + 2] for i in range(len(text) - 1))
+        grams.update(tag + pair for pair in pairs(text))
     return grams
 
 

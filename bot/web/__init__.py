@@ -37,7 +37,7 @@ class State:
     store: Store | None = None  # None when it could not be opened: answering goes on
     parser: WebhookParser | None = None
     client: LineClient | None = None
-    _purged: float = 0.0
+    _purged: float = field(default_factory=time.monotonic)  # the store was purged when opened
     _executor: ThreadPoolExecutor | None = None
     _pending: set[Future[None]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)

@@ -22,17 +22,12 @@ from werkzeug.security import check_password_hash
 
 from bot import report
 from bot.store import LOCAL, STATES, StoreError
+from bot.web import state
 
 log = logging.getLogger("bot.admin")
 admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 CHART_DAYS = 30
 GROUPS_SHOWN = 50
-
-
-def _shared() -> Any:
-    from bot.web import state
-
-    return state()
 
 
 def csrf_token() -> str:
@@ -71,7 +66,7 @@ def login() -> Any:
     if request.method == "GET":
         return render_template("admin_login.html")
     password = request.form.get("password", "")
-    if check_password_hash(_shared().settings.admin_password_hash, password):
+    if check_password_hash(state().settings.admin_password_hash, password):
         session.clear()  # a fresh session (and CSRF token) after login
         session.permanent = True
         session["admin"] = True
@@ -90,7 +85,7 @@ def logout() -> Any:
 
 @admin.get("/")
 def index() -> Any:
-    shared = _shared()
+    shared = state()
     catalogue = shared.conversation.catalogue
     today = dt.datetime.now(LOCAL).date()
     days = [today - dt.timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
@@ -117,10 +112,10 @@ def index() -> Any:
 
 @admin.post("/mark")
 def mark() -> Any:
-    key, state = request.form.get("group", ""), request.form.get("state", "")
-    if state not in STATES:
+    key, new_state = request.form.get("group", ""), request.form.get("state", "")
+    if new_state not in STATES:
         abort(400)
-    store = _shared().store
+    store = state().store
     if store is None:
         abort(503)
     try:
@@ -128,8 +123,8 @@ def mark() -> Any:
         if found is None:
             flash("そのグループは見つかりませんでした（ほかの人が先に処理したかもしれません）。")
         else:
-            store.mark(found.ids, state, request.form.get("note") or None)
-            flash(f"「{found.examples[0]}」など {found.count} 件を「{LABELS[state]}」にしました。")
+            store.mark(found.ids, new_state, request.form.get("note") or None)
+            flash(f"「{found.examples[0]}」など {found.count} 件を「{LABELS[new_state]}」にしました。")
     except StoreError as error:
         log.error(json.dumps({"event": "store_failed", "action": "admin_mark", "error": str(error)}))
         flash("保存できませんでした。少し待ってからもう一度どうぞ。")
