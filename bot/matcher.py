@@ -19,6 +19,7 @@ import heapq
 import math
 from collections import Counter
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Literal
 
 from rapidfuzz import fuzz, process
@@ -46,7 +47,7 @@ class Thresholds:
     term_saturation: float = 5.0  # weight at which term evidence reaches ~63 points
     support: float = 0.4  # share of the weaker evidence added to the stronger
     resemblance_cutoff: float = 40.0  # ratios below this are not even collected
-    resemblance_entries: int = 30  # entries whose texts are compared whole with the question
+    resemblance_entries: int = 15  # entries whose texts are compared whole with the question
     resemblance_limit: int = 60  # closest texts considered per question
     short_text: int = 6  # texts shorter than this pay more for each differing character
     resemblance_floor: float = 20.0  # ratio at or below this counts as no resemblance at all
@@ -120,6 +121,9 @@ class Matcher:
                             _GramIndex([d.forms.reading for d in self.terms]))
         self._term_weight = self._specificity()
         self.overlap = Overlap([[d.forms for d in entry.docs] for entry in self.entries])
+        # Each entry's texts as the flat lists rapidfuzz takes, built once, not per question.
+        self._choices = [([d.forms.surface for d in e.docs], [d.forms.reading for d in e.docs],
+                          [d.text for d in e.docs]) for e in self.entries]
 
     def _add(self, entry_id: str, texts: list[tuple[str, str]]) -> None:
         entry = _Entry(entry_id)
@@ -224,11 +228,19 @@ class Matcher:
 
     def _resemblance(self, forms: Forms, entries: list[int]) -> dict[int, tuple[float, str]]:
         """Closeness to the texts of `entries` (the few that share words or bigrams at all)."""
-        best: dict[int, tuple[float, str]] = {}
         t = self.thresholds
-        docs = [doc for index in entries for doc in self.entries[index].docs]
-        for query, choices in ((forms.surface, [d.forms.surface for d in docs]),
-                               (forms.reading, [d.forms.reading for d in docs])):
+        surfaces: list[str] = []
+        readings: list[str] = []
+        texts: list[str] = []
+        owners: list[int] = []
+        for index in entries:
+            surface, reading, text = self._choices[index]
+            surfaces += surface
+            readings += reading
+            texts += text
+            owners += [index] * len(text)
+        best: dict[int, tuple[float, str]] = {}
+        for query, choices in ((forms.surface, surfaces), (forms.reading, readings)):
             if not query:
                 continue
             for choice, score, position in process.extract(query, choices, scorer=fuzz.ratio,
@@ -237,10 +249,11 @@ class Matcher:
                 # One differing character in a three-character word is another word:
                 # the shorter the texts, the more each difference costs.
                 shorter = min(len(query), len(choice))
-                score = 100 - (100 - score) * max(1.0, self.thresholds.short_text / shorter)
-                doc = docs[position]
-                if score > best.get(doc.owner, (0.0, ""))[0]:
-                    best[doc.owner] = (score, doc.text)
+                if shorter < t.short_text:
+                    score = 100 - (100 - score) * t.short_text / shorter
+                owner = owners[position]
+                if score > best.get(owner, (0.0, ""))[0]:
+                    best[owner] = (score, texts[position])
         return best
 
     def _terms(self, forms: Forms) -> dict[int, tuple[float, list[str]]]:
@@ -290,7 +303,8 @@ class _GramIndex:
     def candidates(self, query: str) -> list[tuple[str, int]]:
         if not query:
             return []
-        shared = Counter(p for gram in _pair_set(query) for p in self._postings.get(gram, ()))
+        postings = self._postings
+        shared = Counter(chain.from_iterable(postings[g] for g in _pair_set(query) if g in postings))
         return [(self.terms[p], p) for p, n in shared.items() if n >= self._needed[p]]
 
 

@@ -41,15 +41,16 @@ class Overlap:
                 total.update(bigrams(forms))
             counts.append(total)
         frequency = Counter(gram for total in counts for gram in total)
-        size = len(counts)
+        size = self._size = len(counts)
         self._idf = {gram: math.log((1 + size) / (1 + n)) + 1 for gram, n in frequency.items()}
         self._rarest = max(self._idf.values(), default=1.0)
-        self._postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
+        postings: dict[str, list[tuple[int, float]]] = defaultdict(list)
         for index, total in enumerate(counts):
             weights = {g: (1 + math.log(n)) * self._idf[g] for g, n in total.items()}
             norm = math.sqrt(sum(w * w for w in weights.values())) or 1.0
             for gram, weight in weights.items():
-                self._postings[gram].append((index, weight / norm))
+                postings[gram].append((index, weight / norm))
+        self._postings = dict(postings)  # a plain dict: looking up an unknown gram adds nothing
 
     def cosine(self, forms: Forms) -> dict[int, float]:
         # Grams no entry uses still lengthen the question: a story about something else
@@ -57,9 +58,11 @@ class Overlap:
         # that of the rarest known gram.
         query = {g: self._idf.get(g, self._rarest) for g in bigrams(forms)}
         norm = math.sqrt(sum(w * w for w in query.values())) or 1.0
-        scores: dict[int, float] = defaultdict(float)
+        scores = [0.0] * self._size
+        postings = self._postings
         for gram, weight in query.items():
-            share = weight / norm
-            for index, entry_weight in self._postings.get(gram, ()):
-                scores[index] += share * entry_weight
-        return dict(scores)
+            if gram in postings:
+                share = weight / norm
+                for index, entry_weight in postings[gram]:
+                    scores[index] += share * entry_weight
+        return {index: score for index, score in enumerate(scores) if score}

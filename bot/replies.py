@@ -2,6 +2,8 @@
 
 The dicts are exactly what is sent: the webhook parses them with line-bot-sdk's
 models, the simulator draws them, and `nakabot ask` prints them as text.
+A reply depends only on the catalogue, so each is built and checked once and then
+shared between requests and threads: callers read the messages, never change them.
 Limits (../shared/research/line-api.md 2.3) are checked here, because the SDK's
 models do not check text length, labels, altText or bubble size.
 """
@@ -9,8 +11,8 @@ models do not check text length, labels, altText or bubble size.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.catalogue import CHANNEL_KINDS, Catalogue, Category, Procedure
@@ -74,6 +76,14 @@ class Replies:
     """Builds the messages for one catalogue."""
 
     catalogue: Catalogue
+    _built: dict[tuple[str, ...], list[Message]] = field(default_factory=dict, compare=False, repr=False)
+
+    def _once(self, key: tuple[str, ...], build: Callable[[], list[Message]]) -> list[Message]:
+        """The messages under `key`, built and checked on first use (a race only builds twice)."""
+        messages = self._built.get(key)
+        if messages is None:
+            messages = self._built[key] = _checked(build())
+        return messages
 
     @property
     def city_contact(self) -> str:
@@ -92,6 +102,9 @@ class Replies:
         return self.fallback()
 
     def procedure(self, procedure: Procedure) -> list[Message]:
+        return self._once(("procedure", procedure.id), lambda: self._procedure(procedure))
+
+    def _procedure(self, procedure: Procedure) -> list[Message]:
         related = [p for r in procedure.related if (p := self.catalogue.procedure(r))]
         items = [_postback_item(p.label, postback_for_procedure(p.id)) for p in related[:4]]
         items.append(_postback_item("メニュー", POSTBACK_MENU))
@@ -101,14 +114,15 @@ class Replies:
             "contents": self._bubble(procedure),
             "quickReply": {"items": items},
         }
-        return _checked([card])
+        return [card]
 
     def intent(self, intent_id: str) -> list[Message]:
         intent = self.catalogue.intent(intent_id)
         text = intent.reply if intent else ""
-        return _checked([_text(text, self._menu_items())])
+        return self._once(("intent", intent_id), lambda: [_text(text, self._menu_items())])
 
     def clarify(self, ids: Iterable[str]) -> list[Message]:
+        # Built each time: the candidates vary too much to keep every combination.
         items = []
         for entry_id in ids:
             if entry_id.startswith(INTENT_PREFIX):
@@ -129,7 +143,7 @@ class Replies:
             f"お電話でのご相談は {self.city_contact} へどうぞ。"
             + (f"（受付 {self.catalogue.city.hours}）" if self.catalogue.city.hours else "")
         )
-        return _checked([_text(text, self._menu_items())])
+        return self._once(("fallback",), lambda: [_text(text, self._menu_items())])
 
     def welcome(self) -> list[Message]:
         text = (
@@ -140,20 +154,23 @@ class Replies:
             "マイナンバーや暗証番号をおたずねすることもありません。送らないでください。\n"
             "知りたい手続きを短く送るか、下のボタンから選んでください。"
         )
-        return _checked([_text(text, self._menu_items())])
+        return self._once(("welcome",), lambda: [_text(text, self._menu_items())])
 
     def please_type(self) -> list[Message]:
         text = (
             "ありがとうございます。このボットは文字のご質問にお答えします。\n"
             "知りたい手続きを文字で送るか、下のボタンから選んでください。"
         )
-        return _checked([_text(text, self._menu_items())])
+        return self._once(("please_type",), lambda: [_text(text, self._menu_items())])
 
     def menu(self) -> list[Message]:
-        return _checked([_text("知りたい分類を選んでください。", self._menu_items())])
+        return self._once(("menu",), lambda: [_text("知りたい分類を選んでください。", self._menu_items())])
 
     def category(self, category: Category) -> list[Message]:
         """Every procedure of the category as a big button (quick replies hold only 13)."""
+        return self._once(("category", category.id), lambda: self._category(category))
+
+    def _category(self, category: Category) -> list[Message]:
         procedures = self.catalogue.in_category(category.id)
         buttons = [_button(p.label, {"type": "postback", "data": postback_for_procedure(p.id),
                                      "displayText": p.label}, primary=False)
@@ -173,7 +190,7 @@ class Replies:
             "contents": bubble,
             "quickReply": {"items": [_postback_item("メニューに戻る", POSTBACK_MENU)]},
         }
-        return _checked([card])
+        return [card]
 
     def _menu_items(self) -> list[dict[str, Any]]:
         return [_postback_item(c.label, postback_for_category(c.id)) for c in self.catalogue.categories]
