@@ -166,6 +166,16 @@ class LineClient:
             def to_dict(self) -> dict[str, object]:
                 return {"replyToken": self.reply_token, "messages": self.messages}
 
+        class PreparedClient(ApiClient):
+            """Sends a PreparedReply's body as it is: it holds only dicts, lists, strings and
+            numbers already, and the SDK's walk through every node of a Flex card to make it
+            so cost ~0.15 ms per reply. Everything else is serialised by the SDK as usual."""
+
+            def sanitize_for_serialization(self, obj: object) -> object:
+                if isinstance(obj, PreparedReply):
+                    return obj.to_dict()
+                return super().sanitize_for_serialization(obj)
+
         self._prepared = PreparedReply
         self._api_exception = ApiException
 
@@ -173,7 +183,7 @@ class LineClient:
         # urllib3 would otherwise retry connection errors itself (unbounded in time);
         # the only retries are the ones below, counted and logged.
         configuration.retries = False
-        self._client = ApiClient(configuration)
+        self._client = PreparedClient(configuration)
         self._api = MessagingApi(self._client)
         self._timeout = timeout
         self.attempts, self.backoff, self.deadline = attempts, backoff, deadline
