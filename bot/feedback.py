@@ -33,8 +33,10 @@ def record(store: Store, conversation: Conversation, incoming: Incoming, outcome
     if not needs_review(answer, conversation.matcher.thresholds.review):
         return False
     masked = mask(incoming.text)
-    # Normalise the masked text, never the raw one: the normal form is stored too.
-    normalized = conversation.matcher.normalize(masked).surface
+    # The normal form is stored too: the masked text's, never the raw one's. When masking
+    # found nothing, that is the form the matcher already made (no second analysis).
+    forms = answer.forms if masked == incoming.text else None
+    normalized = (forms or conversation.matcher.normalize(masked)).surface
     store.record_unanswered(
         text=masked, normalized=normalized,
         candidates=[(c.id, c.score) for c in answer.candidates],
