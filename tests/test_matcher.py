@@ -79,6 +79,12 @@ def test_accuracy_does_not_regress(matcher, catalogue, path, top1, top3, rejecte
     assert report["rejected"] >= rejected, report["misses"]
 
 
+def test_an_empty_expect_list_counts_as_off_topic_like_null(matcher, catalogue):
+    report = evaluate(matcher, catalogue, [{"text": "明日の天気は？", "expect": []},
+                                           {"text": "住民票がほしい", "expect": ["juminhyo"]}])
+    assert (report["off_topic"], report["in_scope"], report["rejected"], report["top1"]) == (1, 1, 1.0, 1.0)
+
+
 def test_scores_stay_within_the_contracts_0_to_100(matcher):
     for case in _cases(DEV) + _cases(RESIDENTS):
         _, ranked = matcher.rank(case["text"])
