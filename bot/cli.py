@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -62,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         print("カタログにエラーがあります（nakabot check で確認できます）:", file=sys.stderr)
         print(error, file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `nakabot report | head`: the reader has what it wanted
+        # As the Python docs advise: stdout to devnull, so the flush at exit cannot fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _conversation(args: argparse.Namespace) -> Conversation:
