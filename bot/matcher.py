@@ -259,8 +259,13 @@ class Matcher:
     def _terms(self, forms: Forms) -> dict[int, tuple[float, list[str]]]:
         found: dict[int, dict[str, tuple[str, float]]] = {}
         t = self.thresholds
-        for query, index in zip((forms.surface, forms.reading), self._term_index, strict=True):
+        for on_reading, query, index in ((False, forms.surface, self._term_index[0]),
+                                         (True, forms.reading, self._term_index[1])):
             for term_text, position in index.candidates(query):
+                # A short reading made from kanji hides inside other words (悪化 アツカ in
+                # あー疲れた アツカレタ): count it only if staff wrote the keyword in kana.
+                if on_reading and len(term_text) < 4 and term_text != self.terms[position].forms.surface:
+                    continue
                 # Only terms found *inside* the question count, short ones verbatim (one typo
                 # in 3 characters is another word), longer ones with a typo or two.
                 if term_text in query:

@@ -79,6 +79,12 @@ def test_accuracy_does_not_regress(matcher, catalogue, path, top1, top3, rejecte
     assert report["rejected"] >= rejected, report["misses"]
 
 
+def test_a_short_keyword_reading_does_not_count_inside_other_words(matcher):
+    # 悪化 reads アッカ (folded アツカ), which sits inside あーつかれた: a sigh, not 介護.
+    assert matcher.match("あーつかれた 仕事おわんない").kind == "fallback"
+    assert matcher.match("じどうてあて きふ").id == "jidou-teate-kifu"  # a long reading still counts
+
+
 def test_an_empty_expect_list_counts_as_off_topic_like_null(matcher, catalogue):
     report = evaluate(matcher, catalogue, [{"text": "明日の天気は？", "expect": []},
                                            {"text": "住民票がほしい", "expect": ["juminhyo"]}])
