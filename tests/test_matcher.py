@@ -12,6 +12,7 @@ from bot.evaluation import evaluate
 DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
 RESIDENTS = Path(__file__).resolve().parent / "data" / "residents.jsonl"
 BLIND = Path(__file__).resolve().parent / "data" / "blind-2026-11-30.jsonl"
+BLIND_B = Path(__file__).resolve().parent / "data" / "blind-2026-11-30b.jsonl"
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +67,15 @@ def _cases(path: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize(("path", "top1", "top3", "rejected"), [
-    (DEV, 0.95, 0.97, 0.95),  # the shared development set (2026-11-30: 0.965 / 0.973 / 1.000)
-    # Written without seeing the catalogue or the dev set; tuned against since (0.952 / 0.964 / 0.980).
-    (RESIDENTS, 0.93, 0.94, 0.95),
-    # Written blind on 2026-11-30; its misses were read once (0.906 / 0.925 / 0.975).
-    (BLIND, 0.88, 0.90, 0.95),
-], ids=["dev", "residents", "blind"])
+    (DEV, 0.95, 0.99, 0.95),  # the shared development set (2026-11-30: 0.973 / 1.000 / 1.000)
+    # Written without seeing the catalogue or the dev set; tuned against since (0.960 / 0.972 / 0.980).
+    (RESIDENTS, 0.94, 0.95, 0.95),
+    # Written blind on 2026-11-30; its misses were read once (0.912 / 0.931 / 0.975).
+    (BLIND, 0.89, 0.91, 0.95),
+    # Written blind later that day; 0.956 / 0.963 / 0.975 on arrival, 0.975 / 0.975 / 0.975
+    # after the catalogue's examples grew (written without it). Its misses are not read.
+    (BLIND_B, 0.93, 0.93, 0.92),
+], ids=["dev", "residents", "blind", "blind-b"])
 def test_accuracy_does_not_regress(matcher, catalogue, path, top1, top3, rejected):
     report = evaluate(matcher, catalogue, _cases(path))
     assert report["top1"] >= top1, report["misses"]
