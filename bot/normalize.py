@@ -100,11 +100,19 @@ def _strip(pattern: re.Pattern[str] | None, folded: str) -> str:
 # --- readings ---------------------------------------------------------------------------
 _local = threading.local()
 _SKIP_POS = {"補助記号", "空白"}
+_KANA_OR_KANJI = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
 @lru_cache(maxsize=1)
 def _dictionary() -> Dictionary:
     return Dictionary(dict="core")
+
+
+@lru_cache(maxsize=1)
+def _skipped():  # type: ignore[no-untyped-def]
+    # Symbols and spaces have no reading. A PosMatcher tests a morpheme's part-of-speech
+    # id in Rust; reading part_of_speech() built a tuple of six strings per morpheme.
+    return _dictionary().pos_matcher(lambda pos: pos[0] in _SKIP_POS)
 
 
 def _tokenizer():  # type: ignore[no-untyped-def]
@@ -130,14 +138,11 @@ def reading_of(text: str) -> str:
     if not text.strip():
         return ""
     parts = []
+    skipped = _skipped()
     for morpheme in _tokenizer().tokenize(text):
-        if morpheme.part_of_speech()[0] in _SKIP_POS:
+        if skipped(morpheme):
             continue
         surface = morpheme.surface()
         # Latin letters and digits have no useful reading: keep them as written.
-        parts.append(morpheme.reading_form() or surface if _has_kana_or_kanji(surface) else surface)
+        parts.append(morpheme.reading_form() or surface if _KANA_OR_KANJI.search(surface) else surface)
     return "".join(parts)
-
-
-def _has_kana_or_kanji(text: str) -> bool:
-    return any("\u3040" <= ch <= "\u30ff" or "\u4e00" <= ch <= "\u9fff" for ch in text)

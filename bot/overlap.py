@@ -13,34 +13,32 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
+from itertools import chain, repeat
+from operator import add
 
 from bot.normalize import Forms
 
 
 def pairs(text: str) -> list[str]:
     """The character bigrams of a text (a one-character text is its own "bigram")."""
-    return [text[i:i + 2] for i in range(len(text) - 1)] if len(text) > 1 else [text] if text else []
+    return list(map(add, text, text[1:])) if len(text) > 1 else [text] if text else []
+
+
+def tagged(forms: Forms) -> list[str]:
+    """Surface and reading bigrams, kept apart (a kanji pair and a kana pair are different evidence)."""
+    return [*map(add, repeat("s"), pairs(forms.surface)), *map(add, repeat("r"), pairs(forms.reading))]
 
 
 def bigrams(forms: Forms) -> Counter[str]:
-    """Surface and reading bigrams, kept apart (a kanji pair and a kana pair are different evidence)."""
-    grams: Counter[str] = Counter()
-    for tag, text in (("s", forms.surface), ("r", forms.reading)):
-        grams.update(tag + pair for pair in pairs(text))
-    return grams
+    return Counter(tagged(forms))
 
 
 class Overlap:
     """An inverted index of entries' bigram vectors; `cosine(forms)` -> {entry index: 0..1}."""
 
     def __init__(self, entries: Sequence[Iterable[Forms]]) -> None:
-        counts = []
-        for texts in entries:
-            total: Counter[str] = Counter()
-            for forms in texts:
-                total.update(bigrams(forms))
-            counts.append(total)
-        frequency = Counter(gram for total in counts for gram in total)
+        counts = [Counter(chain.from_iterable(map(tagged, texts))) for texts in entries]
+        frequency = Counter(chain.from_iterable(counts))  # in how many entries each gram is
         size = self._size = len(counts)
         self._idf = {gram: math.log((1 + size) / (1 + n)) + 1 for gram, n in frequency.items()}
         self._rarest = max(self._idf.values(), default=1.0)
