@@ -78,6 +78,14 @@ class Conversation:
             category = table.get(answer.forms.surface) or table.get(answer.forms.reading)
             if category is not None:
                 return category
+        if answer.kind == "fallback":
+            # A story no procedure answers but that names one category (母が転んで歩けない。
+            # 介護の手続きは？) gets that category's list rather than "not found". Words are
+            # looked for in the question as written: a kana word in a kana question, a kanji
+            # word in kanji (a reading could hide inside another word's reading).
+            named = {c.id: c for word, c in self._category_words.items() if word in answer.forms.surface}
+            if len(named) == 1:
+                return next(iter(named.values()))
         return None
 
     def _postback(self, data: str) -> Outcome:

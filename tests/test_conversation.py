@@ -16,6 +16,13 @@ def test_a_bare_category_word_gets_that_categorys_list(conversation):
         assert conversation.respond(Incoming("text", word)).shown == f"category:{category}", word
 
 
+def test_a_story_no_procedure_answers_but_naming_one_category_gets_its_list(conversation):
+    story = conversation.respond(Incoming("text", "母が転んで歩けなくなった。介護の手続きは？"))
+    assert (story.answer.kind, story.shown) == ("fallback", "category:kaigo")
+    # Two categories named: no guess, the fallback (with the city's phone number) stays.
+    assert conversation.respond(Incoming("text", "介護と税金のこと")).shown == "fallback"
+
+
 def test_the_category_list_leads_with_what_categories_yaml_puts_first(conversation, catalogue):
     listed = [p.id for p in catalogue.in_category("kosodate")]
     assert listed[:2] == ["jidou-teate-nintei", "ninshin-todoke"]
