@@ -217,6 +217,8 @@ def _staff_commands(commands: argparse._SubParsersAction) -> None:
     output.add_argument("--json", action="store_true", help="print one JSON object")
     output.add_argument("--csv", action="store_true", help="print CSV (one row per group)")
     report.add_argument("--all", action="store_true", help="also the fixed and ignored ones")
+    report.add_argument("--channel", choices=["line", "simulator"],
+                        help="only questions from LINE, or only from the demo simulator (default: both)")
     report.add_argument("--similar", type=float, default=SIMILAR, help="grouping threshold 0-100")
     report.set_defaults(handler=_report)
     review = report.add_subparsers(dest="review", metavar="mark")
@@ -261,7 +263,7 @@ def _report(args: argparse.Namespace) -> int:
         _, store = _open_store()
         since = report.day_start(args.since) if args.since else None
         until = report.day_start(args.until + dt.timedelta(days=1)) if args.until else None
-        rows = store.unanswered(since, until, states=() if args.all else ("new",))
+        rows = store.unanswered(since, until, states=() if args.all else ("new",), channel=args.channel)
     except StoreError as error:
         print(f"記録を読めません: {error}", file=sys.stderr)
         return 1

@@ -288,9 +288,12 @@ class Store:
         return self._run(work, write=True)
 
     def unanswered(self, since: dt.datetime | None = None, until: dt.datetime | None = None,
-                   states: Sequence[str] = ("new",)) -> list[Unanswered]:
+                   states: Sequence[str] = ("new",), channel: str | None = None) -> list[Unanswered]:
         query = f"SELECT {_COLUMNS} FROM unanswered WHERE 1 = 1"
         params: list[Any] = []
+        if channel is not None:  # "line" or "simulator"; None: both
+            query += " AND channel = ?"
+            params.append(channel)
         if since is not None:
             query += " AND at >= ?"
             params.append(timestamp(since))

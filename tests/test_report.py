@@ -64,6 +64,18 @@ def test_report_prints_groups_with_examples(store, capsys, monkeypatch):
     assert "「粗大ごみの出し方」" in out
 
 
+def test_report_can_leave_out_what_staff_typed_into_the_simulator(store, capsys, monkeypatch):
+    store.record_unanswered(text="テストです", normalized="テストデス", candidates=[], kind="fallback",
+                            answer_id=None, score=5.0, resident="s1", channel="simulator")
+
+    _, line_only, _ = run(capsys, monkeypatch, "report", "--channel", "line")
+    _, simulator_only, _ = run(capsys, monkeypatch, "report", "--channel", "simulator")
+    _, both, _ = run(capsys, monkeypatch, "report")
+    assert "テストです" not in line_only and "6 件" in line_only
+    assert "テストです" in simulator_only and "1 件" in simulator_only
+    assert "テストです" in both and "7 件" in both
+
+
 def test_report_json_and_csv_carry_the_same_groups(store, capsys, monkeypatch):
     _, out, _ = run(capsys, monkeypatch, "report", "--json", "--since", "2026-11-03", "--until", "2026-11-04")
     data = json.loads(out)
