@@ -29,10 +29,6 @@ def tagged(forms: Forms) -> list[str]:
     return [*map(add, repeat("s"), pairs(forms.surface)), *map(add, repeat("r"), pairs(forms.reading))]
 
 
-def bigrams(forms: Forms) -> Counter[str]:
-    return Counter(tagged(forms))
-
-
 class Overlap:
     """An inverted index of entries' bigram vectors; `cosine(forms)` -> {entry index: 0..1}."""
 
@@ -54,7 +50,7 @@ class Overlap:
         # Grams no entry uses still lengthen the question: a story about something else
         # should not look like a close match because of one shared word. Their weight is
         # that of the rarest known gram.
-        query = {g: self._idf.get(g, self._rarest) for g in bigrams(forms)}
+        query = {g: self._idf.get(g, self._rarest) for g in dict.fromkeys(tagged(forms))}
         norm = math.sqrt(sum(w * w for w in query.values())) or 1.0
         scores = [0.0] * self._size
         postings = self._postings
