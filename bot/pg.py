@@ -51,6 +51,10 @@ class PostgreSQL:
         return isinstance(error, pg_errors.SerializationFailure | pg_errors.DeadlockDetected
                           | pg_errors.LockNotAvailable | psycopg.OperationalError)
 
+    def outage(self, error: Exception) -> bool:
+        # Unreachable, connection lost, server shutting down; not a bad value (DataError: a NUL).
+        return isinstance(error, psycopg.OperationalError | OSError)
+
     def reconnect(self, error: Exception) -> bool:
         """Whether the connection is unusable after this error (the store drops it)."""
         return isinstance(error, psycopg.OperationalError)

@@ -118,6 +118,7 @@ class Dialect(Protocol):
     def connect(self) -> Any: ...
     def sql(self, query: str) -> str: ...  # "?" parameters -> this driver's style
     def retryable(self, error: Exception) -> bool: ...
+    def outage(self, error: Exception) -> bool: ...  # the database, not this one query, failed
     def errors(self) -> tuple[type[Exception], ...]: ...
     def begin(self, connection: Any) -> None: ...
 
@@ -150,6 +151,10 @@ class SQLite:
         message = str(error).lower()
         return isinstance(error, sqlite3.OperationalError) and ("locked" in message or "busy" in message)
 
+    def outage(self, error: Exception) -> bool:
+        # Disk full, read-only, cannot open the file; not a bad query (a bug of ours).
+        return isinstance(error, sqlite3.OperationalError | OSError)
+
     def errors(self) -> tuple[type[Exception], ...]:
         return (sqlite3.Error, OSError)
 
@@ -173,11 +178,21 @@ def dialect_for(url: str) -> Dialect:
 
 # --- the store -----------------------------------------------------------------------
 class Store:
-    """One per process; safe to share between threads (one connection per thread)."""
+    """One per process; safe to share between threads (one connection per thread).
 
-    def __init__(self, dialect: Dialect, retries: int = 4) -> None:
+    After an outage (the database unreachable, locked past every retry, the disk full)
+    the store is not tried again for `cool_off` seconds: calls raise StoreError at once.
+    Each call would otherwise wait its own connect or busy timeout, and the claim comes
+    before every reply, so a store that is down would delay every resident by seconds.
+    """
+
+    def __init__(self, dialect: Dialect, retries: int = 4, cool_off: float = 5.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.dialect = dialect
         self.retries = retries
+        self.cool_off = cool_off
+        self._clock = clock
+        self._outage: tuple[float, str] | None = None  # (when, what) of the last outage
         self._local = threading.local()
         # An in-memory database is one connection, shared under a lock (tests, tools).
         self._memory = getattr(dialect, "path", None) == ":memory:"
@@ -204,32 +219,42 @@ class Store:
 
     def _run(self, work: Callable[[Any], T], write: bool = False) -> T:
         """Run work(connection) in one short transaction, retrying while the database is busy."""
+        outage = self._outage
+        if outage is not None and (ago := self._clock() - outage[0]) < self.cool_off:
+            raise StoreError(f"not tried: the store failed {ago:.1f} s ago ({outage[1]})")
         last: Exception | None = None
         for attempt in range(self.retries + 1):
             try:
                 with self._memory_lock if self._memory else _nothing():
                     connection = self._connection()
                     if not write:
-                        return work(connection)
-                    self.dialect.begin(connection)
-                    try:
                         result = work(connection)
-                    except BaseException:
-                        # SQLite may have rolled back already (SQLITE_FULL does): keep the real error.
-                        if getattr(connection, "in_transaction", True):
-                            connection.execute("ROLLBACK")
-                        raise
-                    connection.execute("COMMIT")
-                    return result
+                    else:
+                        self.dialect.begin(connection)
+                        try:
+                            result = work(connection)
+                        except BaseException:
+                            # SQLite may have rolled back already (SQLITE_FULL does): keep the real error.
+                            if getattr(connection, "in_transaction", True):
+                                connection.execute("ROLLBACK")
+                            raise
+                        connection.execute("COMMIT")
+                self._outage = None
+                return result
             except self.dialect.errors() as error:
                 last = error
                 if not self.dialect.retryable(error):
                     self._forget_connection()
-                    raise StoreError(f"{type(error).__name__}: {error}") from error
+                    message = f"{type(error).__name__}: {error}"
+                    if self.dialect.outage(error):
+                        self._outage = (self._clock(), message)
+                    raise StoreError(message) from error
                 if getattr(self.dialect, "reconnect", lambda _e: False)(error):  # connection lost
                     self._forget_connection()
                 time.sleep(0.01 * 2**attempt * (0.5 + random.random()))  # jitter, not secrets
-        raise StoreError(f"database busy after {self.retries + 1} tries: {last}") from last
+        message = f"database busy after {self.retries + 1} tries: {last}"
+        self._outage = (self._clock(), message)
+        raise StoreError(message) from last
 
     def _execute(self, connection: Any, query: str, params: Sequence[Any] = ()) -> Any:
         return connection.execute(self.dialect.sql(query), tuple(params))
@@ -275,6 +300,8 @@ class Store:
                           kind: str, answer_id: str | None, score: float, resident: str | None,
                           channel: str = "line", at: dt.datetime | None = None) -> int:
         """Keep one question the bot could not answer well. `text` must already be masked."""
+        # PostgreSQL's text cannot hold NUL (a hostile or broken client's); the same on both stores.
+        text, normalized = (t.replace("\x00", "\ufffd") for t in (text, normalized))
         payload = json.dumps([{"id": c, "score": round(s, 1)} for c, s in candidates], ensure_ascii=False)
 
         def work(connection: Any) -> int:

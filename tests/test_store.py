@@ -155,6 +155,35 @@ def test_a_database_locked_for_good_raises_one_store_error(tmp_path):
     blocker.execute("ROLLBACK")
 
 
+def test_after_an_outage_the_store_is_left_alone_for_a_while_then_tried_again(tmp_path):
+    clock = [1000.0]
+    store = Store(SQLite(str(tmp_path / "locked.sqlite3"), busy_timeout_ms=10), retries=1,
+                  cool_off=5.0, clock=lambda: clock[0])
+    store.migrate()
+    blocker = sqlite3.connect(tmp_path / "locked.sqlite3", isolation_level=None, check_same_thread=False)
+    blocker.execute("BEGIN IMMEDIATE")
+    with pytest.raises(StoreError, match="busy"):
+        store.claim_event("01JFIRST")
+    blocker.execute("ROLLBACK")  # free again, but nobody knows yet
+
+    clock[0] += 4.9  # within the cool-off: no call waits on the database, none touches it
+    with pytest.raises(StoreError, match=r"not tried: the store failed 4\.9 s ago"):
+        store.claim_event("01JSECOND")
+    assert store.ping() is False
+
+    clock[0] += 0.2  # after it: tried again, and all is well
+    assert store.claim_event("01JSECOND") is True
+    assert store.claim_event("01JSECOND") is False
+    assert store.ping() is True
+
+
+def test_a_nul_in_a_question_is_kept_as_a_replacement_character(url):
+    store = open_store(url)
+    question(store, text="ペンギン\x00の飼い方")  # PostgreSQL's text cannot hold NUL
+
+    assert [row.text for row in store.unanswered()] == ["ペンギン\ufffdの飼い方"]
+
+
 def test_an_unusable_location_or_url_is_a_store_error(tmp_path):
     (tmp_path / "file").write_text("not a folder")
     with pytest.raises(StoreError):
