@@ -228,6 +228,13 @@ def _staff_commands(commands: argparse._SubParsersAction) -> None:
     mark.add_argument("--note", help="what was done, e.g. 'example added to juminhyo'")
     mark.set_defaults(handler=_report_mark)
 
+    restore = commands.add_parser(
+        "restore", help="put back the questions the store could not take, from the bot's log",
+        description="Reads log lines (a file, or - for standard input) and saves the questions of "
+                    "store_failed lines into the store. Safe to run twice on the same log.")
+    restore.add_argument("logs", nargs="+", metavar="LOG", help="log file, or - for standard input")
+    restore.set_defaults(handler=_restore)
+
     purge = commands.add_parser("purge", help="delete records older than the retention period")
     purge.add_argument("--days", type=int, default=None, help="default NAKABOT_RETENTION_DAYS (180)")
     purge.set_defaults(handler=_purge)
@@ -303,6 +310,28 @@ def _report_mark(args: argparse.Namespace) -> int:
         print(f"{args.target}: 見つかりません。", file=sys.stderr)
         return 1
     print(f"{what} を {args.state} にしました。")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    from bot import feedback
+    from bot.store import StoreError
+
+    saved = already = 0
+    try:
+        _, store = _open_store()
+        for name in args.logs:
+            with open(sys.stdin.fileno() if name == "-" else name, encoding="utf-8", errors="replace",
+                      closefd=name != "-") as log:
+                done, held = feedback.restore(store, feedback.unsaved_rows(log))
+            saved, already = saved + done, already + held
+    except OSError as error:
+        print(f"ログを読めません: {error}", file=sys.stderr)
+        return 1
+    except StoreError as error:
+        print(f"記録を保存できません（{saved} 件は保存済み）: {error}", file=sys.stderr)
+        return 1
+    print(f"{saved} 件を記録に戻しました（{already} 件は記録にありました）。")
     return 0
 
 

@@ -4,25 +4,49 @@ Every fallback, every clarify and every answer whose score is below the matcher'
 `Thresholds.review` is kept, masked, for `nakabot report` and /admin. Every answer
 also bumps a daily counter per kind and procedure (no text, no resident), which gives
 the answered rate and the most asked procedures.
+
+When the store cannot take a question, the caller logs it (the `unsaved` field of a
+`store_failed` line), and `nakabot restore` puts such lines back into the store.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any
+
 from bot.conversation import Conversation, Incoming, Outcome
 from bot.matcher import Answer
 from bot.privacy import mask
-from bot.store import Store
+from bot.store import Store, now, timestamp
 
 
 def needs_review(answer: Answer, review_below: float) -> bool:
     return answer.kind in ("fallback", "clarify") or answer.score < review_below
 
 
-def record(store: Store, conversation: Conversation, incoming: Incoming, outcome: Outcome,
-           channel: str) -> bool:
-    """Count the answer and keep the question if staff should see it; True if kept.
+def review_row(conversation: Conversation, incoming: Incoming, outcome: Outcome,
+               channel: str, at: dt.datetime | None = None) -> dict[str, Any] | None:
+    """The question as staff will see it (masked, JSON-ready), or None if it needs no review."""
+    answer = outcome.answer
+    if answer is None or not needs_review(answer, conversation.matcher.thresholds.review):
+        return None
+    masked = mask(incoming.text)
+    # The normal form is stored too: the masked text's, never the raw one's. When masking
+    # found nothing, that is the form the matcher already made (no second analysis).
+    forms = answer.forms if masked == incoming.text else None
+    return {"at": timestamp(at or now()), "channel": channel, "text": masked,
+            "normalized": (forms or conversation.matcher.normalize(masked)).surface,
+            "candidates": [[c.id, round(c.score, 1)] for c in answer.candidates],
+            "kind": answer.kind, "answer_id": answer.id, "score": round(answer.score, 1),
+            "resident": incoming.resident}
 
-    Raises StoreError; callers log it and carry on.
+
+def record(store: Store, outcome: Outcome, row: dict[str, Any] | None) -> bool:
+    """Count the answer, and keep `row` (from review_row) if there is one; True if kept.
+
+    Raises StoreError; callers log it, with the row, and carry on.
     """
     answer = outcome.answer
     if answer is None:
@@ -30,16 +54,51 @@ def record(store: Store, conversation: Conversation, incoming: Incoming, outcome
             store.count("tap", outcome.shown.removeprefix("procedure:"))
         return False
     store.count(answer.kind, answer.id)
-    if not needs_review(answer, conversation.matcher.thresholds.review):
+    if row is None:
         return False
-    masked = mask(incoming.text)
-    # The normal form is stored too: the masked text's, never the raw one's. When masking
-    # found nothing, that is the form the matcher already made (no second analysis).
-    forms = answer.forms if masked == incoming.text else None
-    normalized = (forms or conversation.matcher.normalize(masked)).surface
-    store.record_unanswered(
-        text=masked, normalized=normalized,
-        candidates=[(c.id, c.score) for c in answer.candidates],
-        kind=answer.kind, answer_id=answer.id, score=answer.score,
-        resident=incoming.resident, channel=channel)
+    save(store, row)
     return True
+
+
+def save(store: Store, row: dict[str, Any]) -> None:
+    """Keep one review row, as review_row made it (or as a log line carried it)."""
+    store.record_unanswered(
+        text=row["text"], normalized=row["normalized"],
+        candidates=[(c, float(s)) for c, s in row["candidates"]], kind=row["kind"],
+        answer_id=row["answer_id"], score=float(row["score"]), resident=row["resident"],
+        channel=row["channel"], at=dt.datetime.fromisoformat(row["at"]))
+
+
+def unsaved_rows(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
+    """The review rows that `store_failed` log lines carry, from a log as a drain keeps it
+    (any prefix before the JSON, such as a time stamp or a process name, is skipped)."""
+    for line in lines:
+        start = line.find("{")
+        if start < 0:
+            continue
+        try:
+            entry = json.loads(line[start:])
+        except ValueError:
+            continue
+        if isinstance(entry, dict) and entry.get("event") == "store_failed":
+            row = entry.get("unsaved")
+            if isinstance(row, dict):
+                yield row
+
+
+def restore(store: Store, rows: Iterable[dict[str, Any]]) -> tuple[int, int]:
+    """Save rows from the log that the store does not hold yet: (saved, already there).
+
+    A row is the same question when its time, text and resident are, so the same log
+    can be restored twice without doubling anything. Raises StoreError.
+    """
+    saved = already = 0
+    for row in rows:
+        at = dt.datetime.fromisoformat(row["at"])
+        held = store.unanswered(at, at + dt.timedelta(microseconds=1), states=())
+        if any(r.text == row["text"] and r.resident == row["resident"] for r in held):
+            already += 1
+        else:
+            save(store, row)
+            saved += 1
+    return saved, already

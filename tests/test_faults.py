@@ -15,9 +15,10 @@ import time
 import pytest
 from conftest import SECRET, TOKEN, body_of, event, post, sign, text_event
 
+from bot import cli
 from bot.config import Settings
 from bot.line import LineClient
-from bot.store import SQLite, Store
+from bot.store import SQLite, Store, open_store
 from bot.web import create_app
 
 OFF_TOPIC = "ペンギンの飼い方を教えてください"  # a fallback: staff should see it
@@ -257,6 +258,34 @@ def test_a_locked_database_costs_the_record_never_the_reply(client, fake_line, c
     assert len(fake_line.replies) == 1
     actions = [f["action"] for f in _logged(caplog, "store_failed")]
     assert actions == ["claim_event", "record"]
+
+
+def test_a_question_the_store_could_not_take_is_logged_masked_and_restored_later(
+        client, fake_line, caplog, capsys, _own_database, tmp_path):
+    shared = client.application.extensions["nakabot"]
+    shared.store = Store(SQLite(str(_own_database), busy_timeout_ms=20), retries=1)
+    blocker = sqlite3.connect(_own_database, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    try:
+        post(client, body_of(text_event(f"{OFF_TOPIC} 090-1234-5678")))
+    finally:
+        blocker.execute("ROLLBACK")
+
+    [failed] = [f for f in _logged(caplog, "store_failed") if f["action"] == "record"]
+    assert failed["unsaved"]["text"] == f"{OFF_TOPIC} ［電話番号］"
+    assert failed["unsaved"]["kind"] == "fallback"
+    drain = tmp_path / "drain.log"  # as a platform's log drain keeps it: a prefix, then the line
+    drain.write_text(f"2026-11-30T12:00:00Z app[web.1]: {json.dumps(failed, ensure_ascii=False)}\n"
+                     "2026-11-30T12:00:01Z app[web.1]: a line that is not JSON\n", encoding="utf-8")
+
+    capsys.readouterr()  # the bot's own log lines
+    assert cli.main(["restore", str(drain)]) == 0
+    assert cli.main(["restore", str(drain)]) == 0  # twice: nothing doubled
+    assert capsys.readouterr().out.splitlines() == ["1 件を記録に戻しました（0 件は記録にありました）。",
+                                                    "0 件を記録に戻しました（1 件は記録にありました）。"]
+    # (The bot's own store still cools off after the outage: read the file afresh.)
+    assert [row.text for row in open_store(f"sqlite:///{_own_database}").unanswered()] == [
+        f"{OFF_TOPIC} ［電話番号］"]
 
 
 class _FullDisk(SQLite):

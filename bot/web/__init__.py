@@ -106,17 +106,26 @@ class State:
 
     def remember(self, conversation: Conversation, incoming: Incoming, outcome: Outcome,
                  channel: str) -> bool:
-        """Keep what staff should review (after the reply is sent); a store failure is only logged."""
+        """Keep what staff should review (after the reply is sent).
+
+        Without a store the question is not lost: the log line carries it, masked, and
+        `nakabot restore` puts it back once the store is there again.
+        """
+        row = feedback.review_row(conversation, incoming, outcome, channel)
         if self.store is None:
+            if row is not None:
+                log.error(json.dumps({"event": "store_failed", "action": "record", "error": "no store",
+                                      "unsaved": row}, ensure_ascii=False))
             return False
         try:
-            recorded = feedback.record(self.store, conversation, incoming, outcome, channel)
+            recorded = feedback.record(self.store, outcome, row)
             if time.monotonic() - self._purged > 24 * 3600:  # retention, once a day per process
                 self._purged = time.monotonic()
                 self.store.purge(self.settings.retention_days)
             return recorded
         except StoreError as error:
-            log.error(json.dumps({"event": "store_failed", "action": "record", "error": str(error)}))
+            log.error(json.dumps({"event": "store_failed", "action": "record", "error": str(error),
+                                  "unsaved": row}, ensure_ascii=False))
             return False
 
 
