@@ -159,6 +159,17 @@ class Server:
                 found.append(int(stat.parent.name))
         return sorted(found)
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the master and its workers."""
+        total = 0
+        for pid in [self.process.pid, *self.workers()]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+        return total / os.sysconf("SC_CLK_TCK")
+
     def memory(self) -> list[dict[str, float]]:
         """RSS and peak RSS (VmHWM) of each worker, MiB."""
         result = []
@@ -340,13 +351,17 @@ def run_phase(server: Server, api_port: int, load: Load, phase: str, *, rate: fl
               duration: float) -> dict[str, Any]:
     url = f"http://127.0.0.1:{server.port}/callback"
     tag = f"{server.name}.{phase}".replace("_", ".").replace("-", ".").lower()
-    started_ns = time.time_ns()
+    started_ns, cpu_before = time.time_ns(), server.cpu_seconds()
     if rate is None:
         result = asyncio.run(closed_loop(url, load, tag, CONCURRENCY, duration))
     else:
         result = asyncio.run(open_loop(url, load, tag, rate, duration))
     ok = result["statuses"].get("200", 0)
     replies = wait_for_replies(api_port, tag, ok)
+    # Cores the server kept busy, from the first webhook to the last reply: 2.0 on two cores
+    # is all of them; less at saturation means it waited (locks, I/O), not computed.
+    span = (max(replies.get("last") or 0, started_ns + 1) - started_ns) / 1e9
+    result["server_cores"] = round((server.cpu_seconds() - cpu_before) / max(span, result["elapsed_s"]), 2)
     result["errors"] = result["sent"] - ok
     result["replies"] = replies["replies"]
     result.update(_percentiles(replies["delays"], "reply"))
@@ -363,7 +378,7 @@ def line_for(row: dict[str, Any]) -> str:
             f"err={row['errors']:<3} hook p50/p99={row.get('webhook_p50_ms', 0):>6}/"
             f"{row.get('webhook_p99_ms', 0):<7} replies={row['replies']:<6} "
             f"reply p50/p99={row.get('reply_p50_ms', 0)}/{row.get('reply_p99_ms', 0)} "
-            f"rps={row.get('replies_per_s', 0)} rss/peak MiB={workers}")
+            f"rps={row.get('replies_per_s', 0)} cores={row.get('server_cores')} rss/peak MiB={workers}")
 
 
 # --- main ----------------------------------------------------------------------------
