@@ -60,8 +60,9 @@ GUNICORN_EXTRA = ""  # --gunicorn-extra: options added after the Procfile's own
 
 
 # --- the fake Messaging API ----------------------------------------------------------
-def fake_api(port: int, ready: Any) -> None:
-    """Answer every reply with 200 at once; GET /_stats gives what arrived, per phase."""
+def fake_api(port: int, ready: Any, latency: float = 0.0) -> None:
+    """Answer every reply with 200 after `latency` seconds (LINE's own time to answer; the
+    reply counts as arrived when it is received); GET /_stats gives what arrived, per phase."""
     stats: dict[str, dict[str, Any]] = {}
     token = re.compile(rb'"replyToken":\s*"b-([a-z0-9.]+)-(\d+)-(\d+)"')
     ok = b'{"sentMessages":[{"id":"1","quoteToken":"q"}]}'
@@ -98,6 +99,8 @@ def fake_api(port: int, ready: Any) -> None:
                         entry["replies"] += 1
                         entry["delays"].append((now - int(found.group(3))) / 1e6)
                         entry["last"] = now
+                    if latency:
+                        await asyncio.sleep(latency)
                     respond(writer, 200, ok)
                 elif path.startswith(b"/_stats?phase="):  # one phase: the delays lists grow long
                     phase = path.split(b"=", 1)[1].decode()
@@ -394,6 +397,8 @@ def main() -> None:
     parser.add_argument("--gunicorn-extra", default="", help="options added to the Procfile's (tuning)")
     parser.add_argument("--bot-env", action="append", default=[], metavar="NAME=VALUE",
                         help="extra environment for the bot (tuning experiments)")
+    parser.add_argument("--api-latency-ms", type=float, default=0.0,
+                        help="the fake Messaging API answers each reply after this long")
     args = parser.parse_args()
     global GUNICORN_EXTRA
     GUNICORN_EXTRA = args.gunicorn_extra
@@ -403,7 +408,8 @@ def main() -> None:
     load = Load(questions)
     api_port = _free_port()
     ready = multiprocessing.get_context("spawn").Event()
-    api = multiprocessing.get_context("spawn").Process(target=fake_api, args=(api_port, ready), daemon=True)
+    api = multiprocessing.get_context("spawn").Process(
+        target=fake_api, args=(api_port, ready, args.api_latency_ms / 1000), daemon=True)
     api.start()
     ready.wait(30)
 
@@ -411,7 +417,8 @@ def main() -> None:
             "echo": ("bench.echo_app:create_app()", {}),
             "echo-shared": ("bench.echo_app:create_app()", {"NAKABOT_ECHO_SHARED_CLIENT": "1"})}
     results: dict[str, Any] = {"procfile": " ".join(procfile_command()), "cpus": os.cpu_count(),
-                               "concurrency": CONCURRENCY, "duration_s": args.duration, "phases": []}
+                               "concurrency": CONCURRENCY, "duration_s": args.duration,
+                               "api_latency_ms": args.api_latency_ms, "phases": []}
     print(f"Procfile: {results['procfile']}\ncpus: {os.cpu_count()}  load: {os.getloadavg()}", flush=True)
     with tempfile.TemporaryDirectory(prefix="nakabot-load-") as tmp:
         names = ["bot"] if args.long else args.servers.split(",")
