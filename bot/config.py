@@ -26,7 +26,9 @@ class Settings:
     catalogue_root: Path = REPO_ROOT
     # (connect, read) seconds for every Messaging API call; the SDK has no default timeout.
     api_timeout: tuple[float, float] = (2.0, 5.0)
-    reply_workers: int = 4
+    # Reply threads per process: most of their time is waiting for the Messaging API, so
+    # enough to cover events/s x the API's answer time (bench/load.py --api-latency-ms).
+    reply_threads: int = 16
     # The store (bot/store.py). Read from the environment even when built directly, so
     # tests and tools that set DATABASE_URL never write to the working tree's var/.
     database_url: str = field(default_factory=lambda: os.environ.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
@@ -61,13 +63,18 @@ class Settings:
         try:
             retention_days = int(env.get("NAKABOT_RETENTION_DAYS") or 180)
             reload_interval = float(env.get("NAKABOT_RELOAD_SECONDS") or 2.0)
+            reply_threads = int(env.get("NAKABOT_REPLY_THREADS") or cls.reply_threads)
         except ValueError as error:
-            raise ConfigError(f"NAKABOT_RETENTION_DAYS / NAKABOT_RELOAD_SECONDS: {error}") from None
+            raise ConfigError(f"NAKABOT_RETENTION_DAYS / NAKABOT_RELOAD_SECONDS / NAKABOT_REPLY_THREADS: "
+                              f"{error}") from None
         if retention_days < 1:
             raise ConfigError("NAKABOT_RETENTION_DAYS must be 1 or more")
+        if reply_threads < 1:
+            raise ConfigError("NAKABOT_REPLY_THREADS must be 1 or more")
         return cls(channel_secret=secret, access_token=token, api_base_url=base, catalogue_root=root,
                    database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
                    retention_days=retention_days, reload_interval=reload_interval,
+                   reply_threads=reply_threads,
                    pseudonym_secret=pseudonym_secret or random_secret(),
                    pseudonym_secret_from_env=pseudonym_secret is not None,
                    admin_password_hash=env.get("ADMIN_PASSWORD_HASH") or None,

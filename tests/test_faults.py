@@ -244,6 +244,15 @@ def test_lone_surrogates_in_a_signed_body_are_answered_and_recorded(client, fake
     assert _unanswered(client) == ["ペンギン\ufffdの飼い方\ufffd"]
 
 
+def test_the_reply_threads_come_from_the_environment():
+    from bot.config import ConfigError
+
+    assert Settings.from_env({}).reply_threads == 16  # enough to wait on a slow Messaging API
+    assert Settings.from_env({"NAKABOT_REPLY_THREADS": "8"}).reply_threads == 8
+    with pytest.raises(ConfigError, match="NAKABOT_REPLY_THREADS"):
+        Settings.from_env({"NAKABOT_REPLY_THREADS": "0"})
+
+
 # --- the store failing ---------------------------------------------------------------
 def test_a_locked_database_costs_the_record_never_the_reply(client, fake_line, caplog, _own_database):
     shared = client.application.extensions["nakabot"]

@@ -25,7 +25,7 @@ from bot.store import Store, StoreError, open_store
 from bot.web.richmenu_preview import richmenu_preview
 
 log = logging.getLogger("bot.webhook")
-REPLY_BACKLOG = 8  # answers waiting per reply thread before the request thread answers itself
+REPLY_QUEUE = 32  # answers waiting for a reply thread before the request thread answers itself
 
 
 @dataclass
@@ -50,15 +50,15 @@ class State:
     def dispatch(self, work: Replyable, event_id: str, event_type: str) -> None:
         """Answer in the background so LINE gets its 200 at once (it waits 2 s at most).
 
-        Backpressure: with REPLY_BACKLOG answers per reply thread already waiting, this one
+        Backpressure: with REPLY_QUEUE answers already waiting for a reply thread, this one
         is answered in the request's own thread instead. The queue (and so the resident's
         wait, and the memory it holds) stays bounded under a burst, and the slower 200s
         slow the intake down, instead of replies piling up until their tokens expire.
         """
         with self._lock:
             if self._executor is None:  # created lazily: after gunicorn forks its workers
-                self._executor = ThreadPoolExecutor(self.settings.reply_workers, "reply")
-            if len(self._pending) >= self.settings.reply_workers * REPLY_BACKLOG:
+                self._executor = ThreadPoolExecutor(self.settings.reply_threads, "reply")
+            if len(self._pending) >= self.settings.reply_threads + REPLY_QUEUE:  # running + waiting
                 future = None
             else:
                 future = self._executor.submit(self._answer, work, event_id, event_type, time.perf_counter())
