@@ -21,6 +21,9 @@ from bot.matcher import Answer
 from bot.privacy import mask
 from bot.store import Store, now, timestamp
 
+ROW_FIELDS = frozenset({"at", "channel", "text", "normalized", "candidates", "kind", "answer_id", "score",
+                        "resident"})
+
 
 def needs_review(answer: Answer, review_below: float) -> bool:
     return answer.kind in ("fallback", "clarify") or answer.score < review_below
@@ -82,7 +85,7 @@ def unsaved_rows(lines: Iterable[str]) -> Iterator[dict[str, Any]]:
             continue
         if isinstance(entry, dict) and entry.get("event") == "store_failed":
             row = entry.get("unsaved")
-            if isinstance(row, dict):
+            if isinstance(row, dict) and row.keys() >= ROW_FIELDS:
                 yield row
 
 

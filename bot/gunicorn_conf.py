@@ -3,10 +3,10 @@
 Start-up. gunicorn imports this module before it loads the app (--preload: once, in
 the master). Imports and the catalogue index make ~500,000 objects that live as long
 as the process, and the cyclic garbage collector re-walked them again and again while
-they were being made: with it off until the app is loaded, start-up took 1.69 s instead
-of 2.24 s (bench/cold_start.py). Before the workers fork, gc.freeze() moves all of it
-out of the collector's reach, so no worker walks it or writes to it (the pages stay
-shared between workers, copy-on-write).
+they were being made: with it off until the app was loaded, importing and building
+took 1.69 s instead of 2.24 s (medians of seven alternating fresh processes). Before
+the workers fork, gc.freeze() moves all of it out of the collector's reach, so no
+worker walks it or writes to it (the pages stay shared between workers, copy-on-write).
 
 Switch interval. Each worker answers webhooks in request threads while reply threads
 run the matcher, which is pure Python and holds the GIL. CPython hands the GIL over
