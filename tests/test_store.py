@@ -144,6 +144,19 @@ def test_a_busy_database_is_waited_for_then_written(url, tmp_path):
     assert store.claim_event("01JBUSY") is True  # retried until the lock was free
 
 
+def test_the_threads_of_one_process_take_turns_to_write_rather_than_race(tmp_path):
+    # No waiting in SQLite at all (1 ms, no retries): racing threads would get "locked".
+    store = Store(SQLite(str(tmp_path / "turns.sqlite3"), busy_timeout_ms=1), retries=0)
+    store.migrate()
+
+    def claim_many(thread: int) -> list[bool]:
+        return [store.claim_event(f"01JTURN{thread:02d}{n:03d}") for n in range(50)]
+
+    with ThreadPoolExecutor(8) as pool:
+        claimed = [c for batch in pool.map(claim_many, range(8)) for c in batch]
+    assert claimed.count(True) == 400
+
+
 def test_a_database_locked_for_good_raises_one_store_error(tmp_path):
     store = Store(SQLite(str(tmp_path / "locked.sqlite3"), busy_timeout_ms=10), retries=2)
     store.migrate()
