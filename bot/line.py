@@ -145,7 +145,7 @@ class LineClient:
     on every call, and the bounded retries above."""
 
     def __init__(self, access_token: str, base_url: str, timeout: tuple[float, float],
-                 attempts: int = REPLY_ATTEMPTS, backoff: float = BACKOFF,
+                 connections: int = 10, attempts: int = REPLY_ATTEMPTS, backoff: float = BACKOFF,
                  deadline: float = REPLY_DEADLINE) -> None:
         # Imported here, not at the top: the Messaging API's models take about a second to
         # import, which the demo, the CLI and the tests of the core need not pay.
@@ -183,6 +183,10 @@ class LineClient:
         # urllib3 would otherwise retry connection errors itself (unbounded in time);
         # the only retries are the ones below, counted and logged.
         configuration.retries = False
+        # Kept-alive connections: one per thread that may send at once. The SDK's default
+        # (5 per CPU) is smaller than the reply threads on a small host, and urllib3 then
+        # opens a new connection for each extra sender and drops it after ("pool is full").
+        configuration.connection_pool_maxsize = connections
         self._client = PreparedClient(configuration)
         self._api = MessagingApi(self._client)
         self._timeout = timeout

@@ -37,6 +37,8 @@ class FakeLine:
     # `status`); 0 means hang for `delay` seconds before answering (a read timeout).
     statuses: list[int] = field(default_factory=list)
     delay: float = 0.0
+    latency: float = 0.0  # seconds every reply call takes before its answer (a busy LINE)
+    checking: bool = True  # check each body against LINE's spec and the SDK (~80 ms of CPU each)
     retry_after: str | None = None  # sent as Retry-After with a 429
     received: list[Received] = field(default_factory=list)
     rich_menus: dict[str, dict[str, Any]] = field(default_factory=dict)  # id -> request body
@@ -57,12 +59,13 @@ class FakeLine:
                     self._answer(status, payload)
                     return
                 body = json.loads(raw or b"{}")
-                problems = fake.check(self.path, body)
+                problems = fake.check(self.path, body) if fake.checking else []
                 fake.received.append(Received(self.path, dict(self.headers), body, problems))
                 status = fake.statuses.pop(0) if fake.statuses else fake.status
                 if status == 0:
                     time.sleep(fake.delay)
                     status = 200
+                time.sleep(fake.latency)
                 if status == 200:
                     self._answer(200, {"sentMessages": [{"id": "1", "quoteToken": "q"}]})
                 else:
@@ -82,7 +85,10 @@ class FakeLine:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(ThreadingHTTPServer):
+            request_queue_size = 128  # many replies connecting at once, as LINE takes them
+
+        self.server = Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self

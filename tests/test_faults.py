@@ -11,6 +11,7 @@ import json
 import socket
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from conftest import SECRET, TOKEN, body_of, event, post, sign, text_event
@@ -93,6 +94,19 @@ def test_retries_are_bounded_and_then_the_record_is_still_kept(client, fake_line
     fake_line.status = 200  # and the worker goes on answering
     post(client, body_of(text_event("住民票がほしい")))
     assert len(fake_line.replies) == 4
+
+
+def test_many_replies_under_way_at_once_each_keep_their_connection(fake_line, caplog):
+    fake_line.latency = 0.2  # a busy LINE: twenty replies are under way at once
+    fake_line.checking = False  # (twenty bodies checked at once would take longer than the timeout)
+    client = LineClient(TOKEN, fake_line.url, (2, 5), connections=20)
+
+    with ThreadPoolExecutor(20) as pool:
+        sent = list(pool.map(lambda n: client.reply(f"token-{n}", [{"type": "text", "text": "はい"}]),
+                             range(20)))
+
+    assert all(sent) and len(fake_line.replies) == 20
+    assert "Connection pool is full" not in caplog.text  # urllib3: a connection opened and dropped
 
 
 def test_retry_after_is_honoured_but_capped(fake_line):

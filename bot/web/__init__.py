@@ -144,7 +144,10 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
     if not settings.demo:
         assert settings.channel_secret and settings.access_token
         shared.parser = WebhookParser(settings.channel_secret)
-        shared.client = LineClient(settings.access_token, settings.api_base_url, settings.api_timeout)
+        # Senders at once: the reply threads, and request threads answering in place when
+        # the queue is full (the Procfile runs 4; room for more).
+        shared.client = LineClient(settings.access_token, settings.api_base_url, settings.api_timeout,
+                                   connections=settings.reply_threads + 8)
     app.extensions["nakabot"] = shared
     app.register_blueprint(webhook)
     app.register_blueprint(health)
