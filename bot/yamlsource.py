@@ -60,14 +60,18 @@ def read_document(path: Path, shown_as: str) -> tuple[Document | None, list[Prob
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         return None, [Problem(shown_as, 1, "(ファイル全体)", f"読み込めません: {error}")]
+    # Parsed once: the node tree gives the line numbers, and the same tree builds the data.
+    loader = _LOADER(text)
     try:
-        node = yaml.compose(text, Loader=_LOADER)
-        data = yaml.load(text, Loader=_LOADER)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         reason = error.problem or str(error)
         return None, [Problem(shown_as, line, "(YAMLの書き方)", f"YAMLとして読めません: {reason}")]
+    finally:
+        loader.dispose()
     document = Document(shown_as, data)
     problems: list[Problem] = []
     if node is not None:
