@@ -6,6 +6,7 @@ import json
 import logging
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import urllib3
@@ -146,7 +147,8 @@ class LineClient:
 
     def __init__(self, access_token: str, base_url: str, timeout: tuple[float, float],
                  connections: int = 10, attempts: int = REPLY_ATTEMPTS, backoff: float = BACKOFF,
-                 deadline: float = REPLY_DEADLINE) -> None:
+                 deadline: float = REPLY_DEADLINE, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
         # Imported here, not at the top: the Messaging API's models take about a second to
         # import, which the demo, the CLI and the tests of the core need not pay.
         from linebot.v3.messaging import (
@@ -191,6 +193,7 @@ class LineClient:
         self._api = MessagingApi(self._client)
         self._timeout = timeout
         self.attempts, self.backoff, self.deadline = attempts, backoff, deadline
+        self._clock, self._sleep = clock, sleep  # the tests wait on a fake clock
 
     def reply(self, reply_token: str, messages: list[Message]) -> bool:
         """Send a reply; True when LINE accepted it. Failures are logged, never raised."""
@@ -199,7 +202,7 @@ class LineClient:
                                   "reason": f"invalid message: {len(messages)} messages"}))
             return False
         request = self._prepared.construct(reply_token=reply_token, messages=messages)
-        started = time.monotonic()
+        started = self._clock()
         for attempt in range(1, self.attempts + 1):
             status, reason, wait = self._send(request)
             if status == 200:
@@ -208,14 +211,14 @@ class LineClient:
                 return True
             retry = (status in RETRY_STATUSES or status == 0) and attempt < self.attempts
             delay = wait if wait is not None else self.backoff * 2 ** (attempt - 1) * (0.5 + random.random())
-            retry = retry and time.monotonic() + delay - started < self.deadline
+            retry = retry and self._clock() + delay - started < self.deadline
             # 400 after a retry: the earlier attempt most likely arrived and used the token.
             log.warning(json.dumps({"event": "reply_failed", "status": status, "attempt": attempt,
                                     "reason": reason, "retry": retry,
                                     "maybe_delivered": status == 400 and attempt > 1}))
             if not retry:
                 return False
-            time.sleep(delay)
+            self._sleep(delay)
         return False
 
     def _send(self, request: object) -> tuple[int, str, float | None]:
