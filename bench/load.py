@@ -413,7 +413,10 @@ def main() -> None:
     api.start()
     ready.wait(30)
 
-    apps = {"bot": (None, dict(pair.split("=", 1) for pair in args.bot_env)),
+    bot_env = dict(pair.split("=", 1) for pair in args.bot_env)
+    apps = {"bot": (None, bot_env),
+            # Not by default: the bot with a matcher that costs nothing (bench/fixed_answer_app.py).
+            "bot-fixed": ("bench.fixed_answer_app:create_app()", bot_env),
             "echo": ("bench.echo_app:create_app()", {}),
             "echo-shared": ("bench.echo_app:create_app()", {"NAKABOT_ECHO_SHARED_CLIENT": "1"})}
     results: dict[str, Any] = {"procfile": " ".join(procfile_command()), "cpus": os.cpu_count(),
@@ -453,17 +456,19 @@ def main() -> None:
 
     if not args.long:
         by = {(r["server"], r["phase"]): r for r in results["phases"]}
-        for baseline in ("echo", "echo-shared"):
-            ratios = []
-            for round_ in range(1, args.rounds + 1):
-                bot = by.get(("bot", f"saturate{round_}"), {}).get("replies_per_s")
-                other = by.get((baseline, f"saturate{round_}"), {}).get("replies_per_s")
-                if bot and other:
-                    ratios.append(round(bot / other, 2))
-            if ratios:
-                results[f"ratio_to_{baseline}"] = statistics.median(ratios)
-                print(f"throughput ratio bot/{baseline} (replies/s at saturation, per round): {ratios}"
-                      f" median {statistics.median(ratios):.2f}")
+        for ours in [name for name in names if name.startswith("bot")]:
+            for baseline in [name for name in names if name.startswith("echo")]:
+                ratios = []
+                for round_ in range(1, args.rounds + 1):
+                    mine = by.get((ours, f"saturate{round_}"), {}).get("replies_per_s")
+                    other = by.get((baseline, f"saturate{round_}"), {}).get("replies_per_s")
+                    if mine and other:
+                        ratios.append(round(mine / other, 2))
+                if ratios:
+                    key = f"ratio_to_{baseline}" if ours == "bot" else f"ratio_{ours}_to_{baseline}"
+                    results[key] = statistics.median(ratios)
+                    print(f"throughput ratio {ours}/{baseline} (replies/s at saturation, per round): {ratios}"
+                          f" median {statistics.median(ratios):.2f}")
         at200 = by.get(("bot", "r200"))
         if at200:
             print(f"bot at 200 ev/s: webhook p99 {at200.get('webhook_p99_ms')} ms, errors {at200['errors']}, "
