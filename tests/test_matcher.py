@@ -42,8 +42,9 @@ def test_noise_and_chat_fall_back(matcher, noise):
     assert matcher.match(noise).kind == "fallback"
 
 
-def test_close_candidates_are_offered_best_first(matcher):
-    answer = matcher.match("はんこ")  # 印鑑登録 or 印鑑証明?
+@pytest.mark.parametrize("text", ["はんこ", "いんかん", "印鑑"])
+def test_close_candidates_are_offered_best_first(matcher, text):
+    answer = matcher.match(text)  # 印鑑登録 or 印鑑証明?
     assert answer.kind == "clarify"
     scores = [c.score for c in answer.candidates]
     assert scores == sorted(scores, reverse=True) and 2 <= len(scores) <= 4
