@@ -36,6 +36,13 @@ def test_the_simulator_follows_postbacks(demo):
     assert sent["shown"] == "category:shomeisho"
 
 
+def test_with_line_credentials_the_simulator_is_not_served(client):
+    # `client` is the production app (conftest): a public chat there would be open to anyone.
+    assert client.get("/").status_code == 404
+    assert client.post("/simulator/send", json={"type": "text", "text": "住民票"}).status_code == 404
+    assert client.get("/healthz").status_code == 200
+
+
 def test_half_configured_credentials_fail_fast():
     with pytest.raises(ConfigError, match="LINE_CHANNEL_ACCESS_TOKEN"):
         Settings.from_env({"LINE_CHANNEL_SECRET": "x"})

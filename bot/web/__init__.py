@@ -151,8 +151,11 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
     app.extensions["nakabot"] = shared
     app.register_blueprint(webhook)
     app.register_blueprint(health)
-    app.register_blueprint(simulator)
-    app.register_blueprint(richmenu_preview)  # the rich menu under the simulator's chat
+    if settings.demo:
+        # Only for trying the bot without LINE. In production it would be a public chat
+        # with no login: anyone's CPU, and its questions mixed into what staff review.
+        app.register_blueprint(simulator)
+        app.register_blueprint(richmenu_preview)  # the rich menu under the simulator's chat
     app.secret_key = settings.flask_secret_key or secrets.token_hex(32)
     app.config.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8))
