@@ -53,6 +53,32 @@ def test_a_wrong_password_is_refused(staff):
     assert staff.get("/admin/", base_url=HTTPS).status_code == 302
 
 
+def test_after_five_wrong_passwords_an_address_waits_five_minutes(staff, monkeypatch):
+    throttle = staff.application.extensions["admin_login_throttle"]
+    now = [1000.0]
+    throttle.clock = lambda: now[0]
+    assert [login(staff, f"guess {n}").status_code for n in range(5)] == [401] * 5
+    checked = []
+    monkeypatch.setattr("bot.web.admin.check_password_hash", lambda *a: checked.append(a) or True)
+
+    refused = login(staff)  # even the right password: not checked at all
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "301"
+    assert "しばらくログインできません" in refused.get_data(as_text=True) and checked == []
+
+    now[0] += 300.0  # the first failure leaves the window
+    assert login(staff).status_code == 302 and len(checked) == 1
+
+
+def test_the_throttle_keeps_a_bounded_table_of_addresses():
+    from bot.web.admin import LoginThrottle
+
+    throttle = LoginThrottle(clock=lambda: 0.0)
+    throttle.MAX_ADDRESSES = 3
+    for address in ["a", "b", "c", "d"]:
+        throttle.failed(address)
+    assert len(throttle._failures) == 3 and "a" not in throttle._failures
+
+
 def test_login_sets_a_secure_httponly_samesite_cookie(staff):
     response = login(staff)
 

@@ -1,7 +1,9 @@
 """/admin: the staff page. Unanswered questions to review, answered rate per day, most asked.
 
 Registered only when ADMIN_PASSWORD_HASH is set (otherwise /admin is 404). One shared
-password, checked against a werkzeug hash (`nakabot admin-hash` makes one). The session
+password, checked against a werkzeug hash (`nakabot admin-hash` makes one); after
+LOGIN_FAILURES wrong ones from an address within LOGIN_WINDOW seconds, that address
+is refused (429) without checking, until the oldest failure is out of the window. The session
 cookie is Secure, HttpOnly and SameSite=Lax (set in create_app); every POST form carries
 a CSRF token kept in the session; pages are never cached nor framed.
 """
@@ -13,11 +15,14 @@ import hmac
 import json
 import logging
 import secrets
+import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from werkzeug.security import check_password_hash
 
 from bot import report
@@ -28,6 +33,55 @@ log = logging.getLogger("bot.admin")
 admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 CHART_DAYS = 30
 GROUPS_SHOWN = 50
+LOGIN_FAILURES = 5
+LOGIN_WINDOW = 300.0  # seconds
+
+
+class LoginThrottle:
+    """Wrong passwords per client address, forgotten after LOGIN_WINDOW seconds.
+
+    Refusing at once (no hash, no sleep) matters as much as slowing a guesser: each
+    check costs ~0.16 s of scrypt CPU, and a sleep would hold one of the few request
+    threads that LINE's webhooks need. Per process: with N workers an address gets at
+    most N x LOGIN_FAILURES tries per window. Behind a reverse proxy every client has the
+    proxy's address, so a guesser then locks staff out for the window too: the bot
+    itself is unaffected, and `nakabot report` works meanwhile.
+    """
+
+    MAX_ADDRESSES = 4096  # memory stays bounded whatever addresses come
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()  # request threads share it
+
+    def wait(self, address: str) -> float:
+        """Seconds until `address` may try again; 0 when it may now."""
+        with self._lock:
+            recent = self._recent(address)
+            if len(recent) < LOGIN_FAILURES:
+                return 0.0
+            return recent[0] + LOGIN_WINDOW - self.clock()
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            if address not in self._failures and len(self._failures) >= self.MAX_ADDRESSES:
+                for stale in [a for a in self._failures if not self._recent(a)]:
+                    del self._failures[stale]
+                if len(self._failures) >= self.MAX_ADDRESSES:
+                    del self._failures[next(iter(self._failures))]  # the oldest address seen
+            self._failures.setdefault(address, deque(maxlen=LOGIN_FAILURES)).append(self.clock())
+
+    def _recent(self, address: str) -> deque[float]:
+        recent = self._failures.get(address, deque())
+        while recent and recent[0] <= self.clock() - LOGIN_WINDOW:
+            recent.popleft()
+        return recent
+
+
+@admin.record_once
+def _create_throttle(setup: Any) -> None:
+    setup.app.extensions["admin_login_throttle"] = LoginThrottle()
 
 
 def csrf_token() -> str:
@@ -65,6 +119,14 @@ def no_cache(response: Any) -> Any:
 def login() -> Any:
     if request.method == "GET":
         return render_template("admin_login.html")
+    throttle: LoginThrottle = current_app.extensions["admin_login_throttle"]
+    address = request.remote_addr or ""
+    wait = throttle.wait(address)
+    if wait > 0:
+        log.warning(json.dumps({"event": "admin_login_throttled"}))
+        page = render_template("admin_login.html", error="間違いが続いたため、しばらくログインできません。"
+                               f"{int(wait // 60) + 1}分ほど待ってから、もう一度どうぞ。")
+        return page, 429, {"Retry-After": str(int(wait) + 1)}
     password = request.form.get("password", "")
     if check_password_hash(state().settings.admin_password_hash, password):
         session.clear()  # a fresh session (and CSRF token) after login
@@ -72,7 +134,7 @@ def login() -> Any:
         session["admin"] = True
         log.info(json.dumps({"event": "admin_login"}))
         return redirect(url_for("admin.index"))
-    time.sleep(0.5)  # slows guessing; the hash itself is slow too
+    throttle.failed(address)
     log.warning(json.dumps({"event": "admin_login_failed"}))
     return render_template("admin_login.html", error="パスワードが違います。"), 401
 
