@@ -41,6 +41,9 @@ class Settings:
     admin_password_hash: str | None = field(default=None, repr=False)
     flask_secret_key: str | None = field(default=None, repr=False)
     reload_interval: float = 2.0  # seconds between checks of the catalogue files' times
+    # Reverse proxies in front that set X-Forwarded-For/-Proto (nginx: 1). 0 trusts no such
+    # header: a client could otherwise claim any address (the admin login throttle uses it).
+    proxies: int = 0
 
     @property
     def demo(self) -> bool:
@@ -64,17 +67,20 @@ class Settings:
             retention_days = int(env.get("NAKABOT_RETENTION_DAYS") or 180)
             reload_interval = float(env.get("NAKABOT_RELOAD_SECONDS") or 2.0)
             reply_threads = int(env.get("NAKABOT_REPLY_THREADS") or cls.reply_threads)
+            proxies = int(env.get("NAKABOT_PROXIES") or 0)
         except ValueError as error:
-            raise ConfigError(f"NAKABOT_RETENTION_DAYS / NAKABOT_RELOAD_SECONDS / NAKABOT_REPLY_THREADS: "
-                              f"{error}") from None
+            raise ConfigError(f"NAKABOT_RETENTION_DAYS / NAKABOT_RELOAD_SECONDS / NAKABOT_REPLY_THREADS / "
+                              f"NAKABOT_PROXIES: {error}") from None
         if retention_days < 1:
             raise ConfigError("NAKABOT_RETENTION_DAYS must be 1 or more")
         if reply_threads < 1:
             raise ConfigError("NAKABOT_REPLY_THREADS must be 1 or more")
+        if proxies < 0:
+            raise ConfigError("NAKABOT_PROXIES must be 0 or more")
         return cls(channel_secret=secret, access_token=token, api_base_url=base, catalogue_root=root,
                    database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
                    retention_days=retention_days, reload_interval=reload_interval,
-                   reply_threads=reply_threads,
+                   reply_threads=reply_threads, proxies=proxies,
                    pseudonym_secret=pseudonym_secret or random_secret(),
                    pseudonym_secret_from_env=pseudonym_secret is not None,
                    admin_password_hash=env.get("ADMIN_PASSWORD_HASH") or None,

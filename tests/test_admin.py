@@ -69,6 +69,20 @@ def test_after_five_wrong_passwords_an_address_waits_five_minutes(staff, monkeyp
     assert login(staff).status_code == 302 and len(checked) == 1
 
 
+@pytest.mark.parametrize(("proxies", "separate"), [(0, False), (1, True)])
+def test_behind_a_proxy_each_client_has_its_own_tries(conversation, password_hash, proxies, separate):
+    settings = Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32, proxies=proxies)
+    staff = create_app(settings, conversation).test_client()
+
+    def login_from(address: str, password: str) -> int:
+        staff.environ_base["HTTP_X_FORWARDED_FOR"] = address
+        return login(staff, password).status_code
+
+    assert [login_from("198.51.100.7", "guess") for _ in range(5)] == [401] * 5
+    # Without a proxy the header is the client's own claim: it must not buy new tries.
+    assert login_from("203.0.113.9", PASSWORD) == (302 if separate else 429)
+
+
 def test_the_throttle_keeps_a_bounded_table_of_addresses():
     from bot.web.admin import LoginThrottle
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from flask import Blueprint, Flask, abort, current_app, jsonify, render_template, request
 from linebot.v3 import WebhookParser
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import feedback
 from bot.config import Settings
@@ -138,6 +139,9 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
     _log_to_stdout()
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # LINE's bodies are far smaller
+    if settings.proxies:  # the client's address and scheme as the proxies in front saw them
+        hops = settings.proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     holder = (CatalogueHolder.fixed(conversation) if conversation is not None
               else CatalogueHolder(settings.catalogue_root, settings.reload_interval))
     shared = State(settings, holder, _store(settings))

@@ -43,9 +43,9 @@ class LoginThrottle:
     Refusing at once (no hash, no sleep) matters as much as slowing a guesser: each
     check costs ~0.16 s of scrypt CPU, and a sleep would hold one of the few request
     threads that LINE's webhooks need. Per process: with N workers an address gets at
-    most N x LOGIN_FAILURES tries per window. Behind a reverse proxy every client has the
-    proxy's address, so a guesser then locks staff out for the window too: the bot
-    itself is unaffected, and `nakabot report` works meanwhile.
+    most N x LOGIN_FAILURES tries per window. Behind a reverse proxy the address is the
+    client's only with NAKABOT_PROXIES set; otherwise it is the proxy's, and a guesser
+    locks staff out for the window too (the bot is unaffected; `nakabot report` works).
     """
 
     MAX_ADDRESSES = 4096  # memory stays bounded whatever addresses come
