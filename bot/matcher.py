@@ -2,15 +2,19 @@
 
 Every entry (a procedure, or an intent written "intent:NAME") is indexed through its
 title, label, keywords and example questions, in both normalised forms (surface and
-reading, see normalize.py). Two kinds of evidence are scored, 0-100 each:
+reading, see normalize.py). Three kinds of evidence are scored, 0-100 each:
 
 - resemblance: how close the whole question is to one of the entry's texts
   (rapidfuzz ratio, so a question worded like an example scores high);
 - terms: which of the entry's keywords the question contains, each weighted by how
-  specific it is to this entry (児童手当 is shared by ten procedures, 寄附 by two).
+  specific it is to this entry (児童手当 is shared by ten procedures, 寄附 by two);
+- shared wording: the bigrams the question shares with all the entry says, weighted
+  by rarity (overlap.py), so a long story's scattered words still count.
 
-An entry's score is the stronger of the two, raised a little by the other. The best
-score decides: a fallback below THRESHOLDS.answer, a clarify when others are close.
+An entry's score is the strongest of the three, raised a little by the others;
+resemblance counts only so far above the other two (THRESHOLDS.resemblance_support).
+The best score decides: a fallback below THRESHOLDS.answer, a clarify when others
+are close.
 """
 
 from __future__ import annotations
@@ -51,6 +55,11 @@ class Thresholds:
     resemblance_limit: int = 60  # closest texts considered per question
     short_text: int = 6  # texts shorter than this pay more for each differing character
     resemblance_floor: float = 20.0  # ratio at or below this counts as no resemblance at all
+    # Resemblance counts at most this far above the keyword or shared-wording evidence: a
+    # question that resembles a text only by its grammar (財布がなくなった / 育てなくなった)
+    # shares none of its rarer bigrams and must not be answered on the likeness alone.
+    resemblance_support: float = 25.0
+    resemblance_alone: float = 80.0  # ... unless it is this close: nearly the same text
     overlap_full: float = 0.4  # bigram cosine that counts as full (100-point) overlap
     # Not for matching: an answer whose best score is below this is kept for staff review
     # (bot/feedback.py) as well as every clarify and fallback.
@@ -186,6 +195,8 @@ class Matcher:
             near, near_doc = resemblance.get(index, (0.0, ""))
             near = max(0.0, 100 * (near - t.resemblance_floor) / (100 - t.resemblance_floor))
             term_score, shared = cheap[index]
+            if near < t.resemblance_alone:
+                near = min(near, max(term_score, shared) + t.resemblance_support)
             weight, found = terms.get(index, (0.0, []))
             ordered = sorted((near, term_score, shared), reverse=True)
             # The strongest evidence in full, the others in part; scaled back to 0-100.

@@ -42,6 +42,12 @@ def test_noise_and_chat_fall_back(matcher, noise):
     assert matcher.match(noise).kind == "fallback"
 
 
+@pytest.mark.parametrize("text", ["財布がなくなった", "年賀状の書き方"])
+def test_a_question_alike_only_in_its_grammar_falls_back(matcher, text):
+    # 財布がなくなった resembles the keyword 育てなくなった (児童手当) by its ending alone.
+    assert matcher.match(text).kind == "fallback"
+
+
 @pytest.mark.parametrize("text", ["はんこ", "いんかん", "印鑑"])
 def test_close_candidates_are_offered_best_first(matcher, text):
     answer = matcher.match(text)  # 印鑑登録 or 印鑑証明?
@@ -69,7 +75,7 @@ def _cases(path: Path) -> list[dict]:
 
 @pytest.mark.parametrize(("path", "top1", "top3", "rejected"), [
     (DEV, 0.95, 0.99, 0.95),  # the shared development set (2026-11-30: 0.973 / 1.000 / 1.000)
-    # Written without seeing the catalogue or the dev set; tuned against since (0.960 / 0.972 / 0.980).
+    # Written without seeing the catalogue or the dev set; tuned against since (0.960 / 0.972 / 1.000).
     (RESIDENTS, 0.94, 0.95, 0.95),
     # Written blind on 2026-11-30; its misses were read once (0.912 / 0.931 / 0.975).
     (BLIND, 0.89, 0.91, 0.95),
