@@ -14,6 +14,7 @@ import datetime as dt
 import hmac
 import json
 import logging
+import math
 import secrets
 import threading
 import time
@@ -69,7 +70,7 @@ class LoginThrottle:
                 for stale in [a for a in self._failures if not self._recent(a)]:
                     del self._failures[stale]
                 if len(self._failures) >= self.MAX_ADDRESSES:
-                    del self._failures[next(iter(self._failures))]  # the oldest address seen
+                    del self._failures[next(iter(self._failures))]  # the address first seen
             self._failures.setdefault(address, deque(maxlen=LOGIN_FAILURES)).append(self.clock())
 
     def _recent(self, address: str) -> deque[float]:
@@ -125,7 +126,7 @@ def login() -> Any:
     if wait > 0:
         log.warning(json.dumps({"event": "admin_login_throttled"}))
         page = render_template("admin_login.html", error="間違いが続いたため、しばらくログインできません。"
-                               f"{int(wait // 60) + 1}分ほど待ってから、もう一度どうぞ。")
+                               f"{math.ceil(wait / 60)}分ほど待ってから、もう一度どうぞ。")
         return page, 429, {"Retry-After": str(int(wait) + 1)}
     password = request.form.get("password", "")
     if check_password_hash(state().settings.admin_password_hash, password):
