@@ -32,7 +32,7 @@ class BadRequest(ValueError):
     """The body is not a webhook LINE signed: answer 400, process nothing."""
 
 
-def parse(parser: WebhookParser, body: str, signature: str | None) -> list[Event]:
+def parse(parser: WebhookParser, body: str, signature: str | None) -> list[Event | UnreadableMessage]:
     """Verify the signature first, then parse. What is not LINE's becomes BadRequest (400).
 
     The decision (issue 7): a body is refused (400) only when it cannot be a webhook LINE
@@ -41,6 +41,9 @@ def parse(parser: WebhookParser, body: str, signature: str | None) -> list[Event
     an event the SDK cannot read (a field missing, a type newer than the SDK) is logged as
     `event_unreadable` and skipped, and the other events in the same body are answered.
     Refusing the whole body would lose those, and LINE counts the 400 as our error.
+    A message the SDK cannot read (a type newer than the SDK) that still carries a
+    reply token becomes an UnreadableMessage, answered like a photo or a sticker: the
+    resident gets "please type", not silence.
     """
     if not signature:
         raise BadRequest("missing X-Line-Signature")
@@ -56,16 +59,42 @@ def parse(parser: WebhookParser, body: str, signature: str | None) -> list[Event
         raise BadRequest("unreadable body: not JSON") from error
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise BadRequest("unreadable body: no events array")
-    events: list[Event] = []
+    events: list[Event | UnreadableMessage] = []
     for number, raw in enumerate(payload["events"]):
         try:
             events.append(_event(raw))
         except Exception as error:  # pydantic, ValueError, TypeError, KeyError...: skip this one
             kind = raw.get("type") if isinstance(raw, dict) else None
+            message = UnreadableMessage.of(raw)
             log.warning(json.dumps({"event": "event_unreadable", "index": number,
                                     "type": str(kind)[:40] if kind is not None else None,
-                                    "error": type(error).__name__}))
+                                    "error": type(error).__name__, "answered": message is not None}))
+            if message is not None:
+                events.append(message)
     return events
+
+
+@dataclass(frozen=True)
+class UnreadableMessage:
+    """What the bot needs of a message event the SDK could not read: enough to answer it."""
+
+    webhook_event_id: str
+    reply_token: str
+    user_id: str | None
+    mode: str
+    type: str = "message"
+
+    @classmethod
+    def of(cls, raw: object) -> UnreadableMessage | None:
+        if not isinstance(raw, dict) or raw.get("type") != "message":
+            return None
+        token, source = raw.get("replyToken"), raw.get("source")
+        user_id = source.get("userId") if isinstance(source, dict) else None
+        event_id, mode = raw.get("webhookEventId"), raw.get("mode")
+        if not isinstance(token, str) or not token:
+            return None
+        return cls(event_id if isinstance(event_id, str) else "", token,
+                   user_id if isinstance(user_id, str) else None, mode if isinstance(mode, str) else "active")
 
 
 def _event(raw: object) -> Event:
@@ -96,7 +125,7 @@ class Replyable:
     incoming: Incoming  # carries the resident's pseudonymous key, never the LINE user id
 
 
-def replyable(event: Event, secret: str) -> Replyable | None:
+def replyable(event: Event | UnreadableMessage, secret: str) -> Replyable | None:
     """The resident's action if the bot should answer it, else None.
 
     The LINE user id is personal data: it is turned into a pseudonymous key here, with
@@ -110,9 +139,13 @@ def replyable(event: Event, secret: str) -> Replyable | None:
     token = getattr(event, "reply_token", None)
     if not token:
         return None
-    source = getattr(event, "source", None)
-    user_id = getattr(source, "user_id", None)
+    if isinstance(event, UnreadableMessage):
+        user_id = event.user_id
+    else:
+        user_id = getattr(getattr(event, "source", None), "user_id", None)
     resident = pseudonym(user_id, secret) if user_id else None
+    if isinstance(event, UnreadableMessage):
+        return Replyable(token, Incoming("other", resident=resident))
     if isinstance(event, MessageEvent):
         if isinstance(event.message, TextMessageContent):
             return Replyable(token, Incoming("text", clean_text(event.message.text), resident))

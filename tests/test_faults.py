@@ -258,11 +258,23 @@ def test_an_unknown_event_type_is_accepted_and_ignored(client, fake_line, caplog
     assert len(fake_line.replies) == 1
 
 
-def test_a_message_type_the_sdk_does_not_know_skips_only_that_event(client, fake_line, caplog):
+def test_a_message_type_the_sdk_does_not_know_is_answered_like_a_sticker(client, fake_line, caplog):
     odd = event("message", message={"id": "1", "type": "hologram"})
-    assert post(client, body_of(odd, text_event("住民票がほしい"))).status_code == 200
-    assert len(fake_line.replies) == 1
-    assert _logged(caplog, "event_unreadable")[0]["type"] == "message"
+    sticker = event("message", message={"id": "2", "type": "sticker", "packageId": "1", "stickerId": "1",
+                                        "stickerResourceType": "STATIC", "quoteToken": "q"})
+    text = text_event("住民票がほしい")
+    assert post(client, body_of(odd, sticker, text)).status_code == 200
+
+    by_token = {reply.body["replyToken"]: reply for reply in fake_line.replies}
+    hologram, sticker_reply, text_reply = (by_token[e["replyToken"]] for e in (odd, sticker, text))
+    assert hologram.body["messages"] == sticker_reply.body["messages"]  # "please type your question"
+    assert hologram.problems == []
+    assert text_reply.body["messages"] != hologram.body["messages"]
+    [unreadable] = _logged(caplog, "event_unreadable")
+    assert (unreadable["type"], unreadable["answered"]) == ("message", True)
+    client.application.extensions["nakabot"].wait()
+    assert post(client, body_of(odd)).status_code == 200  # redelivered: answered once only
+    assert len(fake_line.replies) == 3
 
 
 @pytest.mark.parametrize("signature", ["é" * 44, "\x00", "a" * 10_000, "=" * 3])
