@@ -95,13 +95,20 @@ def restore(store: Store, rows: Iterable[dict[str, Any]]) -> tuple[int, int]:
     A row is the same question when its time, text and resident are, so the same log
     can be restored twice without doubling anything. Raises StoreError.
     """
+    rows = list(rows)
+    if not rows:
+        return 0, 0
+    moments = [dt.datetime.fromisoformat(row["at"]) for row in rows]
+    # One read for the log's whole span (an outage: minutes or hours), not one per row.
+    held = {(r.at, r.text, r.resident) for r in store.unanswered(
+        min(moments), max(moments) + dt.timedelta(microseconds=1), states=())}
     saved = already = 0
-    for row in rows:
-        at = dt.datetime.fromisoformat(row["at"])
-        held = store.unanswered(at, at + dt.timedelta(microseconds=1), states=())
-        if any(r.text == row["text"] and r.resident == row["resident"] for r in held):
+    for row, at in zip(rows, moments, strict=True):
+        key = (timestamp(at), row["text"], row["resident"])
+        if key in held:
             already += 1
         else:
             save(store, row)
+            held.add(key)
             saved += 1
     return saved, already

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from conftest import SECRET, TOKEN, body_of, event, post, sign, text_event
 
-from bot import cli
+from bot import cli, feedback
 from bot.config import Settings
 from bot.line import LineClient
 from bot.store import SQLite, Store, open_store
@@ -345,6 +345,22 @@ def test_a_question_the_store_could_not_take_is_logged_masked_and_restored_later
     # (The bot's own store still cools off after the outage: read the file afresh.)
     assert [row.text for row in open_store(f"sqlite:///{_own_database}").unanswered()] == [
         f"{OFF_TOPIC} ［電話番号］"]
+
+
+def test_restore_reads_the_store_once_and_saves_each_missing_row_once(_own_database):
+    store = open_store(f"sqlite:///{_own_database}")
+    row = {"at": "2026-11-30T12:00:00.000001+00:00", "channel": "line", "text": "ペンギンの飼い方",
+           "normalized": "ペンギンノ飼イ方", "candidates": [], "kind": "fallback", "answer_id": None,
+           "score": 12.0, "resident": "k1"}
+    feedback.save(store, row)  # the store took this one before the outage
+    later = [{**row, "at": f"2026-11-30T1{n}:00:00+00:00", "text": f"質問{n}"} for n in (3, 4)]
+    reads = []
+    real = store.unanswered
+    store.unanswered = lambda *a, **k: reads.append(a) or real(*a, **k)  # type: ignore[method-assign]
+
+    assert feedback.restore(store, [row, *later, later[0]]) == (2, 2)  # a line logged twice counts once
+    assert len(reads) == 1
+    assert sorted(r.text for r in real(states=())) == ["ペンギンの飼い方", "質問3", "質問4"]
 
 
 class _FullDisk(SQLite):
