@@ -470,8 +470,7 @@ def main() -> None:
                     if mine and other:
                         ratios.append(round(mine / other, 2))
                 if ratios:
-                    key = f"ratio_to_{baseline}" if ours == "bot" else f"ratio_{ours}_to_{baseline}"
-                    results[key] = statistics.median(ratios)
+                    results[f"ratio_{ours}_to_{baseline}"] = statistics.median(ratios)
                     print(f"throughput ratio {ours}/{baseline} (replies/s at saturation, per round): {ratios}"
                           f" median {statistics.median(ratios):.2f}")
         at200 = by.get(("bot", "r200"))

@@ -139,16 +139,13 @@ def replyable(event: Event | UnreadableMessage, secret: str) -> Replyable | None
     token = getattr(event, "reply_token", None)
     if not token:
         return None
-    if isinstance(event, UnreadableMessage):
-        user_id = event.user_id
-    else:
-        user_id = getattr(getattr(event, "source", None), "user_id", None)
+    user_id = (event.user_id if isinstance(event, UnreadableMessage)
+               else getattr(getattr(event, "source", None), "user_id", None))
     resident = pseudonym(user_id, secret) if user_id else None
-    if isinstance(event, UnreadableMessage):
-        return Replyable(token, Incoming("other", resident=resident))
-    if isinstance(event, MessageEvent):
-        if isinstance(event.message, TextMessageContent):
-            return Replyable(token, Incoming("text", clean_text(event.message.text), resident))
+    if isinstance(event, MessageEvent | UnreadableMessage):  # text; or a photo, a type newer than the SDK...
+        message = getattr(event, "message", None)
+        if isinstance(message, TextMessageContent):
+            return Replyable(token, Incoming("text", clean_text(message.text), resident))
         return Replyable(token, Incoming("other", resident=resident))
     if isinstance(event, PostbackEvent):
         return Replyable(token, Incoming("postback", clean_text(event.postback.data), resident))

@@ -234,18 +234,7 @@ class Store:
             try:
                 with self._guard(write):
                     connection = self._connection()
-                    if not write:
-                        result = work(connection)
-                    else:
-                        self.dialect.begin(connection)
-                        try:
-                            result = work(connection)
-                        except BaseException:
-                            # SQLite may have rolled back already (SQLITE_FULL does): keep the real error.
-                            if getattr(connection, "in_transaction", True):
-                                connection.execute("ROLLBACK")
-                            raise
-                        connection.execute("COMMIT")
+                    result = self._transaction(connection, work) if write else work(connection)
                 self._outage = None
                 return result
             except self.dialect.errors() as error:
@@ -262,6 +251,18 @@ class Store:
         message = f"database busy after {self.retries + 1} tries: {last}"
         self._outage = (self._clock(), message)
         raise StoreError(message) from last
+
+    def _transaction(self, connection: Any, work: Callable[[Any], T]) -> T:
+        self.dialect.begin(connection)
+        try:
+            result = work(connection)
+        except BaseException:
+            # SQLite may have rolled back already (SQLITE_FULL does): keep the real error.
+            if getattr(connection, "in_transaction", True):
+                connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        return result
 
     def _guard(self, write: bool) -> Any:
         if self._memory:

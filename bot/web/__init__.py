@@ -140,8 +140,8 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024  # LINE's bodies are far smaller
     if settings.proxies:  # the client's address and scheme as the proxies in front saw them
-        hops = settings.proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies)
     holder = (CatalogueHolder.fixed(conversation) if conversation is not None
               else CatalogueHolder(settings.catalogue_root, settings.reload_interval))
     shared = State(settings, holder, _store(settings))
