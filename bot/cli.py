@@ -1,4 +1,7 @@
-"""The nakabot command line (contract in ../shared/GUIDE.md section 2)."""
+"""The nakabot command line: check, ask, eval, chat, serve, richmenu and the staff commands.
+
+Every command is listed in README.md; `nakabot COMMAND --help` says the rest.
+"""
 
 from __future__ import annotations
 

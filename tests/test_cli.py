@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.cli import main
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+DEV = Path(__file__).resolve().parent / "data" / "dev.jsonl"
 
 
 def run(capsys, monkeypatch, *args: str, stdin: str = "") -> tuple[int, str, str]:
