@@ -1,6 +1,7 @@
 """The nakabot command line: check, ask, eval, chat, serve, richmenu and the staff commands.
 
-Every command is listed in README.md; `nakabot COMMAND --help` says the rest.
+The everyday ones are in README.md, the staff ones in docs/operations.md; `nakabot COMMAND --help`
+says the rest.
 """
 
 from __future__ import annotations
