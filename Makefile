@@ -44,8 +44,8 @@ screenshots: $(INSTALLED) system  ## redraw docs/screenshots/*.png from the brow
 check: $(INSTALLED)
 	$(BIN)/nakabot check --todo
 
-eval: $(INSTALLED)
-	$(BIN)/nakabot eval ../shared/eval/dev.jsonl
+eval: $(INSTALLED)  ## matching figures on every question set in tests/data, each apart
+	@for set in tests/data/*.jsonl; do echo "== $$set"; $(BIN)/nakabot eval "$$set" || exit 1; echo; done
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache

@@ -18,7 +18,7 @@ has gone. Reported, as medians over rounds that alternate the apps:
 - CPU per event inside each stage of the bot (time.thread_time in the thread running it).
 
 gunicorn's own per-request work (HTTP parsing, sockets, the access log) is the same for
-both apps and is not here: under load it adds about 2 ms per event to each.
+both apps and is not here (its measured share is in docs/performance.md).
 """
 
 from __future__ import annotations

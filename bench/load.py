@@ -17,7 +17,7 @@ What runs, all on 127.0.0.1:
   echo with one shared ApiClient per process (keep-alive, as our bot has);
 - a load generator (this process, asyncio + aiohttp): fresh, signed webhook bodies, one
   text event each, a unique webhookEventId and reply token per event, questions from
-  ../shared/eval/dev.jsonl, sent open-loop at fixed rates (latency counted from when a
+  tests/data/dev.jsonl, sent open-loop at fixed rates (latency counted from when a
   request was due, so a stall is not hidden), then closed-loop (CONCURRENCY at once) to
   find the most each server can do.
 
@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-QUESTIONS = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+QUESTIONS = ROOT / "tests" / "data" / "dev.jsonl"
 SECRET = "bench-channel-secret"
 TOKEN = "bench-access-token"
 BOT_ID = "U" + "0" * 32

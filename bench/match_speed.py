@@ -20,7 +20,7 @@ from bot import content
 from bot.catalogue import Catalogue
 from bot.matcher import Matcher
 
-DEFAULT_QUESTIONS = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+DEFAULT_QUESTIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "dev.jsonl"
 
 
 def enlarged(catalogue: Catalogue, factor: int) -> Catalogue:

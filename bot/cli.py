@@ -1,4 +1,8 @@
-"""The nakabot command line (contract in ../shared/GUIDE.md section 2)."""
+"""The nakabot command line: check, ask, eval, chat, serve, richmenu and the staff commands.
+
+The everyday ones are in README.md, the staff ones in docs/operations.md; `nakabot COMMAND --help`
+says the rest.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from bot import content
@@ -17,40 +22,48 @@ from bot.replies import as_text
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="nakabot", description="那珂市 手続き案内ボット")
-    parser.add_argument("--root", type=Path, default=content.REPO_ROOT,
-                        help="folder holding procedures/ and intents/")
+    root_help = ("folder holding procedures/, intents/ and richmenu/ (default: NAKABOT_CATALOGUE, "
+                 "else the catalogue installed with the package, or this checkout's)")
+    parser.add_argument("--root", type=Path, default=None, help=root_help)
+    # The commands that read the catalogue take --root after their name too.
+    reads_catalogue = argparse.ArgumentParser(add_help=False)
+    reads_catalogue.add_argument("--root", type=Path, default=argparse.SUPPRESS, help=root_help)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    check = commands.add_parser("check", help="validate the catalogue (file:line: field: message)")
+    def reading(name: str, help: str) -> argparse.ArgumentParser:  # a command that reads the catalogue
+        return commands.add_parser(name, parents=[reads_catalogue], help=help)
+
+    check = reading("check", help="validate the catalogue (file:line: field: message)")
     check.add_argument("--todo", action="store_true", help="also list facts not confirmed yet (~)")
     check.add_argument("--max-age", type=int, default=365, help="warn when reviewed is older (days)")
     check.set_defaults(handler=_check)
 
-    ask = commands.add_parser("ask", help="answer one question as the bot would")
+    ask = reading("ask", help="answer one question as the bot would")
     ask.add_argument("text", nargs="*", help="the question")
     ask.add_argument("--json", action="store_true", help="print one JSON object")
     ask.add_argument("--jsonl", action="store_true", help="questions on stdin, one JSON line each")
     ask.add_argument("--explain", action="store_true", help="show why it matched what it did")
     ask.set_defaults(handler=_ask)
 
-    evaluation = commands.add_parser("eval", help="measure matching on a JSONL file")
+    evaluation = reading("eval", help="measure matching on a JSONL file")
     evaluation.add_argument("file", type=Path)
     evaluation.add_argument("--json", action="store_true", help="print one JSON object")
     evaluation.set_defaults(handler=_eval)
 
-    chat = commands.add_parser("chat", help="talk to the bot in the terminal")
+    chat = reading("chat", help="talk to the bot in the terminal")
     chat.set_defaults(handler=_chat)
 
-    serve = commands.add_parser("serve", help="run the web app (demo mode without LINE credentials)")
+    serve = reading("serve", help="run the web app (demo mode without LINE credentials)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.set_defaults(handler=_serve)
 
-    richmenu = commands.add_parser("richmenu", help="the rich menu (richmenu/menu.yaml): check, draw, create")
+    richmenu = reading("richmenu", help="the rich menu (richmenu/menu.yaml): check, draw, create")
     richmenu.add_argument("action", choices=["check", "image", "create"],
                           help="check: validate; image: draw it to OUT; create: send to LINE as default")
     richmenu.add_argument("out", nargs="?", type=Path, help="image: where to write the PNG")
-    richmenu.add_argument("--file", type=Path, default=None, help="definition (default richmenu/menu.yaml)")
+    richmenu.add_argument("--file", type=Path, default=None,
+                          help="definition (default richmenu/menu.yaml under the root)")
     richmenu.add_argument("--no-default", action="store_true", help="create: do not make it the default")
     richmenu.set_defaults(handler=_richmenu)
 
@@ -69,12 +82,16 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
 
+def _root(args: argparse.Namespace) -> Path:
+    return content.resolve_root(args.root)
+
+
 def _conversation(args: argparse.Namespace) -> Conversation:
-    return Conversation(content.load(args.root))
+    return Conversation(content.load(_root(args)))
 
 
 def _check(args: argparse.Namespace) -> int:
-    report = content.inspect(args.root, max_age_days=args.max_age)
+    report = content.inspect(_root(args), max_age_days=args.max_age)
     for problem in report.problems:
         print(problem, file=sys.stderr if problem.severity == "error" else sys.stdout)
     if args.todo:
@@ -158,7 +175,8 @@ def _richmenu(args: argparse.Namespace) -> int:
     from bot.config import ConfigError, Settings
 
     try:
-        menu = richmenu.check(richmenu.load(args.file or richmenu.DEFAULT_PATH), content.load(args.root))
+        root = _root(args)
+        menu = richmenu.check(richmenu.load(args.file or root / "richmenu" / "menu.yaml"), content.load(root))
         if args.action == "check":
             print(f"OK: {menu.name}（{menu.width}×{menu.height}, {len(menu.areas)} areas）")
             print("\n".join(richmenu.summary(menu)))
@@ -193,6 +211,8 @@ def _serve(args: argparse.Namespace) -> int:
     from bot.web import create_app
 
     settings = Settings.from_env()
+    if args.root is not None:
+        settings = replace(settings, catalogue_root=args.root)
     app = create_app(settings)
     app.extensions["nakabot"].holder.install_sighup()  # kill -HUP: look at the catalogue now
     url = f"http://{args.host}:{args.port}/"

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.content import REPO_ROOT
+from bot.content import DEFAULT_ROOT, resolve_root
 from bot.privacy import random_secret
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
@@ -23,7 +23,7 @@ class Settings:
     channel_secret: str | None = field(default=None, repr=False)
     access_token: str | None = field(default=None, repr=False)
     api_base_url: str = DEFAULT_API_BASE_URL
-    catalogue_root: Path = REPO_ROOT
+    catalogue_root: Path = DEFAULT_ROOT
     # (connect, read) seconds for every Messaging API call; the SDK has no default timeout.
     api_timeout: tuple[float, float] = (2.0, 5.0)
     # Reply threads per process: most of their time is waiting for the Messaging API, so
@@ -61,7 +61,7 @@ class Settings:
         base = env.get("LINE_API_BASE_URL", DEFAULT_API_BASE_URL).rstrip("/")
         if not base.startswith(("https://", "http://127.0.0.1", "http://localhost")):
             raise ConfigError("LINE_API_BASE_URL must be https:// (or http on this machine for tests)")
-        root = Path(env.get("NAKABOT_CATALOGUE", str(REPO_ROOT)))
+        root = resolve_root(env=env)
         pseudonym_secret = env.get("NAKABOT_PSEUDONYM_SECRET") or None
         try:
             retention_days = int(env.get("NAKABOT_RETENTION_DAYS") or 180)

@@ -7,6 +7,8 @@ for the running bot (which keeps its last good catalogue when an edit fails), an
 from __future__ import annotations
 
 import datetime as dt
+import os
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -15,10 +17,34 @@ from bot.catalogue import Catalogue, CatalogueError, Report
 from bot.replies import LimitError, Replies
 from bot.yamlsource import Problem
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+REPO_ROOT = PACKAGE_DIR.parent  # the source tree, when bot/ is run from a checkout
+SHIPPED = "shipped"  # where a wheel holds intents/, procedures/ and richmenu/ (pyproject.toml)
 
 
-def inspect(root: Path = REPO_ROOT, today: dt.date | None = None, max_age_days: int = 365) -> Report:
+def shipped_or_source(package_dir: Path = PACKAGE_DIR) -> Path:
+    """The catalogue that came with the code: the wheel's copy when installed, else the checkout.
+
+    An installed wheel carries the content as package data (bot/shipped/), so `nakabot check`,
+    `ask` and `serve` work from any folder. In a checkout (or an editable install) there is no
+    such copy, and the repository's own intents/ and procedures/ are read: the files staff edit.
+    """
+    shipped = package_dir / SHIPPED
+    return shipped if (shipped / "procedures").is_dir() else package_dir.parent
+
+
+DEFAULT_ROOT = shipped_or_source()
+
+
+def resolve_root(explicit: Path | None = None, env: Mapping[str, str] | None = None) -> Path:
+    """Where the catalogue is read from: --root, else NAKABOT_CATALOGUE, else DEFAULT_ROOT."""
+    if explicit is not None:
+        return explicit
+    env = os.environ if env is None else env
+    return Path(env["NAKABOT_CATALOGUE"]) if env.get("NAKABOT_CATALOGUE") else DEFAULT_ROOT
+
+
+def inspect(root: Path = DEFAULT_ROOT, today: dt.date | None = None, max_age_days: int = 365) -> Report:
     """Validate the files, then render every entry and report what breaks LINE's limits."""
     report = catalogue_module.inspect(root, today=today, max_age_days=max_age_days)
     if report.catalogue is None:
@@ -29,7 +55,7 @@ def inspect(root: Path = REPO_ROOT, today: dt.date | None = None, max_age_days: 
     return replace(report, catalogue=None, problems=report.problems + tuple(problems))
 
 
-def load(root: Path = REPO_ROOT, max_age_days: int = 365) -> Catalogue:
+def load(root: Path = DEFAULT_ROOT, max_age_days: int = 365) -> Catalogue:
     """The checked catalogue, or CatalogueError naming every problem."""
     report = inspect(root, max_age_days=max_age_days)
     if report.errors or report.catalogue is None:

@@ -3,17 +3,16 @@
 Start-up. gunicorn imports this module before it loads the app (--preload: once, in
 the master). Imports and the catalogue index make ~500,000 objects that live as long
 as the process, and the cyclic garbage collector re-walked them again and again while
-they were being made: with it off until the app was loaded, importing and building
-took 1.69 s instead of 2.24 s (medians of seven alternating fresh processes). Before
-the workers fork, gc.freeze() moves all of it out of the collector's reach, so no
-worker walks it or writes to it (the pages stay shared between workers, copy-on-write).
+they were being made, so it is off until the app is loaded (measured in
+docs/performance.md). Before the workers fork, gc.freeze() moves all of it out of the
+collector's reach, so no worker walks it or writes to it (the pages stay shared between
+workers, copy-on-write).
 
 Switch interval. Each worker answers webhooks in request threads while reply threads
 run the matcher, which is pure Python and holds the GIL. CPython hands the GIL over
 every 5 ms by default, so a request thread that only has to check a signature and
-queue an event can wait behind several 5 ms slices. 0.5 ms cut the webhook p99 at 200
-events/s on 2 cores from ~196 ms to ~68 ms in bench/load.py, and raised saturation
-throughput (271 -> 297 replies/s) in the same run.
+queue an event can wait behind several 5 ms slices; 0.5 ms cut the webhook p99 and
+raised saturation throughput in bench/load.py (figures in docs/performance.md).
 """
 
 from __future__ import annotations

@@ -193,15 +193,15 @@ class LineClient:
             """A reply whose body bot/replies.py built and checked (LINE's limits; in the tests
             LINE's OpenAPI spec and ReplyMessageRequest.from_dict itself): MessagingApi sends
             it as it is. Building the SDK's models for a Flex card and serialising them back
-            costs ~6 ms of CPU per reply, the largest part of the bot's time under load."""
+            was the largest part of the bot's CPU per reply (docs/performance.md)."""
 
             def to_dict(self) -> dict[str, object]:
                 return {"replyToken": self.reply_token, "messages": self.messages}
 
         class PreparedClient(ApiClient):
             """Sends a PreparedReply's body as it is: it holds only dicts, lists, strings and
-            numbers already, and the SDK's walk through every node of a Flex card to make it
-            so cost ~0.15 ms per reply. Everything else is serialised by the SDK as usual."""
+            numbers already, so the SDK's walk through every node of a Flex card to make it so
+            is skipped (docs/performance.md). Everything else is serialised by the SDK as usual."""
 
             def sanitize_for_serialization(self, obj: object) -> object:
                 if isinstance(obj, PreparedReply):

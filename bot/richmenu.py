@@ -21,10 +21,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bot.catalogue import Catalogue
 from bot.config import DEFAULT_API_BASE_URL
-from bot.content import REPO_ROOT
+from bot.content import DEFAULT_ROOT
 from bot.replies import ACCENT, INK, MAX_POSTBACK_DATA, MAX_QUICK_LABEL, MUTED, parse_postback
 
-DEFAULT_PATH = REPO_ROOT / "richmenu" / "menu.yaml"
+DEFAULT_PATH = DEFAULT_ROOT / "richmenu" / "menu.yaml"
 
 MIN_WIDTH, MAX_WIDTH, MIN_HEIGHT, MIN_ASPECT = 800, 2500, 250, 1.45
 MAX_AREAS = 20

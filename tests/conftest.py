@@ -83,7 +83,7 @@ def sign(body: str, secret: str = SECRET) -> str:
 
 
 def event(kind: str, **fields: Any) -> dict[str, Any]:
-    """One webhook event as LINE sends it (../shared/line-openapi/webhook.yml)."""
+    """One webhook event as LINE sends it (tests/data/line-openapi/webhook.yml)."""
     number = next(_ids)
     base: dict[str, Any] = {
         "type": kind,

@@ -13,7 +13,7 @@ from bot import catalogue as catalogue_module
 from bot import content
 from bot.catalogue import CatalogueError
 
-REQUIRED = Path(__file__).resolve().parents[2] / "shared" / "catalogue" / "required.yaml"
+REQUIRED = Path(__file__).resolve().parent / "data" / "required.yaml"
 
 
 @pytest.fixture

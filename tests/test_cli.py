@@ -9,7 +9,7 @@ from pathlib import Path
 
 from bot.cli import main
 
-DEV = Path(__file__).resolve().parents[2] / "shared" / "eval" / "dev.jsonl"
+DEV = Path(__file__).resolve().parent / "data" / "dev.jsonl"
 
 
 def run(capsys, monkeypatch, *args: str, stdin: str = "") -> tuple[int, str, str]:
@@ -52,6 +52,18 @@ def test_eval_prints_the_three_figures_and_misses(capsys, monkeypatch):
         assert label in out
     _, out, _ = run(capsys, monkeypatch, "eval", "--json", str(DEV))
     assert {"top1", "top3", "rejected", "misses", "per_category"} <= set(json.loads(out))
+
+
+def test_the_catalogue_folder_is_given_by_root_or_nakabot_catalogue(capsys, monkeypatch, tmp_path):
+    code, _, err = run(capsys, monkeypatch, "check", "--root", str(tmp_path))
+    assert code == 1 and "procedures/city.yaml:1: (ファイル全体): ファイルがありません" in err
+    monkeypatch.setenv("NAKABOT_CATALOGUE", str(tmp_path))
+    code, _, err = run(capsys, monkeypatch, "ask", "住民票")
+    assert code == 2 and "ファイルがありません" in err
+    # --root, before or after the command, wins over the environment.
+    repo = str(Path(__file__).resolve().parents[1])
+    assert run(capsys, monkeypatch, "--root", repo, "ask", "住民票")[0] == 0
+    assert run(capsys, monkeypatch, "richmenu", "check", "--root", repo)[0] == 0
 
 
 def test_check_is_clean_and_todo_lists_the_gaps(capsys, monkeypatch):

@@ -1,4 +1,4 @@
-"""Hypothesis strategies built from LINE's webhook.yml (../shared/line-openapi/).
+"""Hypothesis strategies built from LINE's webhook.yml (tests/data/line-openapi/).
 
 `from_schema("CallbackRequest")` draws whole webhook bodies the spec allows: every
 event type of the `Event` discriminator, every source and message content type, the
