@@ -18,6 +18,7 @@ from typing import Any
 
 from bot.conversation import Conversation, Incoming, Outcome
 from bot.matcher import Answer
+from bot.normalize import fold
 from bot.privacy import mask
 from bot.store import Store, now, timestamp
 
@@ -39,8 +40,13 @@ def review_row(conversation: Conversation, incoming: Incoming, outcome: Outcome,
     # The normal form is stored too: the masked text's, never the raw one's. When masking
     # found nothing, that is the form the matcher already made (no second analysis).
     forms = answer.forms if masked == incoming.text else None
+    normalized = (forms or conversation.matcher.normalize(masked)).surface
+    # Normalising drops every separator, so digits kept apart in the text can meet there
+    # (1234★5678★9012 -> 123456789012): the normal form is masked again, to be sure.
+    if (again := mask(normalized)) != normalized:
+        normalized = fold(again)
     return {"at": timestamp(at or now()), "channel": channel, "text": masked,
-            "normalized": (forms or conversation.matcher.normalize(masked)).surface,
+            "normalized": normalized,
             "candidates": [[c.id, round(c.score, 1)] for c in answer.candidates],
             "kind": answer.kind, "answer_id": answer.id, "score": round(answer.score, 1),
             "resident": incoming.resident}
