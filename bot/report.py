@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.sanitize import spreadsheet_cell, terminal_text
 from bot.store import LOCAL, DayCount, Unanswered
 
 SIMILAR = 70.0  # rapidfuzz ratio at which two normalised questions are one group
@@ -115,6 +116,7 @@ def find(groups: Sequence[Group], key: str) -> Group | None:
 
 # --- output ----------------------------------------------------------------------------
 def as_text(groups: Sequence[Group], shown: str) -> str:
+    """For a terminal: residents' words with no escape sequence left (bot/sanitize.py)."""
     if not groups:
         return f"未回答の質問はありません（{shown}）。"
     total = sum(g.count for g in groups)
@@ -125,7 +127,7 @@ def as_text(groups: Sequence[Group], shown: str) -> str:
             f"{s} {n}" for s, n in g.states.items())
         lines.append(f"[{g.key}] {g.count}件・{g.residents}人  {g.first_seen} 〜 {g.last_seen}"
                      f"  ({kinds}){states}")
-        lines.append("    例: " + " / ".join(f"「{e}」" for e in g.examples))
+        lines.append("    例: " + " / ".join(f"「{terminal_text(e)}」" for e in g.examples))
         if g.candidates:
             lines.append("    候補: " + ", ".join(f"{c} ({s:.0f})" for c, s in g.candidates))
     lines += ["", "対応したら: nakabot report mark <記号> fixed",
@@ -143,15 +145,18 @@ CSV_COLUMNS = ["key", "count", "residents", "first_seen", "last_seen", "kinds", 
 
 
 def as_csv(groups: Sequence[Group]) -> str:
+    """For a spreadsheet: no cell starts a formula (bot/sanitize.py)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF between rows (RFC 4180): a carriage return inside a cell is then quoted too.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for g in groups:
         examples = [*g.examples, *[""] * EXAMPLES][:EXAMPLES]
-        writer.writerow([g.key, g.count, g.residents, g.first_seen, g.last_seen,
-                         " ".join(f"{k}:{n}" for k, n in g.kinds.items()),
-                         " ".join(f"{c}:{s:.0f}" for c, s in g.candidates),
-                         " ".join(f"{k}:{n}" for k, n in g.states.items()), *examples])
+        writer.writerow(map(spreadsheet_cell, [
+            g.key, g.count, g.residents, g.first_seen, g.last_seen,
+            " ".join(f"{k}:{n}" for k, n in g.kinds.items()),
+            " ".join(f"{c}:{s:.0f}" for c, s in g.candidates),
+            " ".join(f"{k}:{n}" for k, n in g.states.items()), *examples]))
     return out.getvalue()
 
 

