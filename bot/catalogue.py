@@ -266,11 +266,14 @@ class _Reader:
         if not path.exists():
             self.problems.append(Problem(shown_as, 1, "(ファイル全体)", "ファイルがありません"))
             return None
+        document, problems = read_document(path, shown_as)  # refuses a file too large to read
+        self.problems.extend(problems)
+        if document is None:
+            self.doc = None
+            return None
         self.digest.update(shown_as.encode())
         self.digest.update(path.read_bytes())
-        document, problems = read_document(path, shown_as)
-        self.problems.extend(problems)
-        if document is not None and not isinstance(document.data, dict):
+        if not isinstance(document.data, dict):
             self._problem((), "「項目: 値」の形で書いてください")
             return None
         self.doc = document

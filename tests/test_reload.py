@@ -61,6 +61,22 @@ def test_a_broken_edit_keeps_the_bot_answering_and_a_fixed_one_is_served(root, c
     assert "catalogue_reloaded" in caplog.text
 
 
+def test_an_alias_bomb_is_refused_and_the_last_good_catalogue_keeps_serving(root, caplog):
+    from test_catalogue import alias_bomb
+
+    client = create_app(Settings(catalogue_root=root, reload_interval=0)).test_client()
+    first = client.get("/healthz").get_json()["catalogue_version"]
+    juminhyo = root / "procedures" / "shomeisho" / "juminhyo.yaml"
+
+    # 9 levels: a billion values once expanded; before the bound it exhausted the machine.
+    edit(juminhyo, juminhyo.read_text(encoding="utf-8") + alias_bomb(9))
+    settle(client)
+
+    assert "住民票の写しの交付" in ask(client, "住民票がほしい")
+    assert client.get("/healthz").get_json()["catalogue_version"] == first
+    assert "catalogue_refused" in caplog.text and "別名" in caplog.text and "juminhyo.yaml" in caplog.text
+
+
 def test_files_are_looked_at_no_more_often_than_the_interval(root):
     now = [0.0]
     holder = CatalogueHolder(root, interval=2.0, clock=lambda: now[0])
