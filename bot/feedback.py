@@ -22,6 +22,7 @@ from bot.normalize import fold
 from bot.privacy import mask
 from bot.store import Store, now, timestamp
 
+PER_RESIDENT_HOUR = 30  # questions kept for review per resident and hour
 ROW_FIELDS = frozenset({"at", "channel", "text", "normalized", "candidates", "kind", "answer_id", "score",
                         "resident"})
 
@@ -52,8 +53,13 @@ def review_row(conversation: Conversation, incoming: Incoming, outcome: Outcome,
             "resident": incoming.resident}
 
 
-def record(store: Store, outcome: Outcome, row: dict[str, Any] | None) -> bool:
+def record(store: Store, outcome: Outcome, row: dict[str, Any] | None,
+           per_hour: int = PER_RESIDENT_HOUR) -> bool:
     """Count the answer, and keep `row` (from review_row) if there is one; True if kept.
+
+    A resident who already added `per_hour` questions in the past hour is counted but
+    not kept: any LINE friend can send distinct texts, and each one costs staff a line
+    and /admin's grouping some work.
 
     Raises StoreError; callers log it, with the row, and carry on.
     """
@@ -64,6 +70,9 @@ def record(store: Store, outcome: Outcome, row: dict[str, Any] | None) -> bool:
         return False
     store.count(answer.kind, answer.id)
     if row is None:
+        return False
+    resident = row["resident"]
+    if resident and store.questions_from(resident, now() - dt.timedelta(hours=1)) >= per_hour:
         return False
     save(store, row)
     return True

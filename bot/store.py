@@ -74,6 +74,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (day, kind, target)
         )""",
     ),
+    # How many questions one resident added lately (feedback.PER_RESIDENT_HOUR).
+    ("CREATE INDEX unanswered_resident ON unanswered (resident, at)",),
 )
 
 
@@ -347,6 +349,12 @@ class Store:
             params.extend(states)
         query += " ORDER BY at, id"
         return self._run(lambda c: [_unanswered(row) for row in self._execute(c, query, params).fetchall()])
+
+    def questions_from(self, resident: str, since: dt.datetime) -> int:
+        """How many questions this resident (pseudonymous key) has added since then."""
+        return self._run(lambda c: int(self._execute(
+            c, "SELECT COUNT(*) FROM unanswered WHERE resident = ? AND at >= ?",
+            (resident, timestamp(since))).fetchone()[0]))
 
     def mark(self, ids: Sequence[int], state: str, note: str | None = None) -> int:
         """Set the review state of these questions; how many changed."""
