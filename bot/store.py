@@ -74,8 +74,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (day, kind, target)
         )""",
     ),
-    # How many questions one resident added lately (feedback.PER_RESIDENT_HOUR).
-    ("CREATE INDEX unanswered_resident ON unanswered (resident, at)",),
+    (
+        # How many questions one resident added lately (feedback.PER_RESIDENT_HOUR).
+        "CREATE INDEX unanswered_resident ON unanswered (resident, at)",
+        # One row that /healthz rewrites to know the store can be written (Store.writable).
+        "CREATE TABLE health_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL)",
+    ),
 )
 
 
@@ -197,6 +201,7 @@ class Store:
         self.cool_off = cool_off
         self._clock = clock
         self._outage: tuple[float, str] | None = None  # (when, what) of the last outage
+        self._write_failed: float | None = None  # when the last write failed, if none succeeded since
         self._local = threading.local()
         # An in-memory database is one connection, shared under a lock (tests, tools).
         self._memory = getattr(dialect, "path", None) == ":memory:"
@@ -238,6 +243,8 @@ class Store:
                     connection = self._connection()
                     result = self._transaction(connection, work) if write else work(connection)
                 self._outage = None
+                if write:
+                    self._write_failed = None
                 return result
             except self.dialect.errors() as error:
                 last = error
@@ -246,12 +253,16 @@ class Store:
                     message = f"{type(error).__name__}: {error}"
                     if self.dialect.outage(error):
                         self._outage = (self._clock(), message)
+                    if write:
+                        self._write_failed = self._clock()
                     raise StoreError(message) from error
                 if getattr(self.dialect, "reconnect", lambda _e: False)(error):  # connection lost
                     self._forget_connection()
                 time.sleep(0.01 * 2**attempt * (0.5 + random.random()))  # jitter, not secrets
         message = f"database busy after {self.retries + 1} tries: {last}"
         self._outage = (self._clock(), message)
+        if write:
+            self._write_failed = self._clock()
         raise StoreError(message) from last
 
     def _transaction(self, connection: Any, work: Callable[[Any], T]) -> T:
@@ -297,6 +308,20 @@ class Store:
     def ping(self) -> bool:
         try:
             self._run(lambda c: self._execute(c, "SELECT 1").fetchone())
+            return True
+        except StoreError:
+            return False
+
+    def writable(self, recent: float = 60.0) -> bool:
+        """Whether the store takes writes: none failed in the last `recent` seconds, and a
+        probe write goes through now. The probe alone could pass on a full disk (one row
+        rewritten in place needs no new page) while every question fails to be kept."""
+        if self._write_failed is not None and self._clock() - self._write_failed < recent:
+            return False
+        try:
+            self._run(lambda c: self._execute(
+                c, "INSERT INTO health_probe (id, at) VALUES (1, ?)"
+                   " ON CONFLICT (id) DO UPDATE SET at = excluded.at", (timestamp(now()),)), write=True)
             return True
         except StoreError:
             return False
