@@ -57,6 +57,8 @@ def parse(parser: WebhookParser, body: str, signature: str | None) -> list[Event
         payload = json.loads(body)
     except ValueError as error:  # JSONDecodeError
         raise BadRequest("unreadable body: not JSON") from error
+    except RecursionError as error:  # [[[[...]]]] nested deeper than Python's recursion limit
+        raise BadRequest("unreadable body: nested too deeply") from error
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise BadRequest("unreadable body: no events array")
     events: list[Event | UnreadableMessage] = []

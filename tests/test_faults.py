@@ -246,6 +246,8 @@ def test_a_body_just_under_1_mib_is_read(client, fake_line):
     ('{"destination": "U0", "events": [{"type": 7}]}', 200),
     ("\ufeff{}", 400),
     ("", 400),
+    ('{"destination": "U0", "events": ' + "[" * 100_000 + "]" * 100_000 + "}", 400),  # RecursionError
+    ('{"destination": "U0", "events": [' + '{"a":' * 900 + "1" + "}" * 900 + "]}", 200),
 ])
 def test_signed_odd_bodies_are_400_or_200_never_500(client, fake_line, body, status):
     assert post(client, body).status_code == status
