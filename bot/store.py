@@ -17,6 +17,7 @@ residents as pseudonymous keys.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import random
@@ -79,6 +80,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX unanswered_resident ON unanswered (resident, at)",
         # One row that /healthz rewrites to know the store can be written (Store.writable).
         "CREATE TABLE health_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL)",
+        # Staff sessions on /admin: a session ends for every worker when staff log out.
+        """CREATE TABLE admin_sessions (
+            id TEXT PRIMARY KEY,           -- SHA-256 of the session's random token
+            expires TEXT NOT NULL          -- UTC, ISO 8601
+        )""",
     ),
 )
 
@@ -326,6 +332,26 @@ class Store:
         except StoreError:
             return False
 
+    # staff sessions: the cookie carries a random token, the store its hash until logout
+    def start_session(self, token: str, lifetime: dt.timedelta, at: dt.datetime | None = None) -> None:
+        moment = at or now()
+
+        def work(connection: Any) -> None:
+            self._execute(connection, "DELETE FROM admin_sessions WHERE expires < ?", (timestamp(moment),))
+            self._execute(connection, "INSERT INTO admin_sessions (id, expires) VALUES (?, ?)",
+                          (_token_hash(token), timestamp(moment + lifetime)))
+        self._run(work, write=True)
+
+    def session_alive(self, token: str, at: dt.datetime | None = None) -> bool:
+        row = self._run(lambda c: self._execute(
+            c, "SELECT 1 FROM admin_sessions WHERE id = ? AND expires > ?",
+            (_token_hash(token), timestamp(at or now()))).fetchone())
+        return row is not None
+
+    def end_session(self, token: str) -> None:
+        self._run(lambda c: self._execute(
+            c, "DELETE FROM admin_sessions WHERE id = ?", (_token_hash(token),)), write=True)
+
     # webhook events
     def claim_event(self, event_id: str, at: dt.datetime | None = None) -> bool:
         """True the first time this event id is seen, by any worker; False for a redelivery."""
@@ -460,6 +486,11 @@ def _unanswered(row: Sequence[Any]) -> Unanswered:
     pairs = tuple((c["id"], float(c["score"])) for c in json.loads(candidates or "[]"))
     return Unanswered(int(id_), at, channel, text, normalized, pairs, kind, answer_id, float(score),
                       resident, state, note)
+
+
+def _token_hash(token: str) -> str:
+    # Only a hash is kept: whoever reads the store cannot take over a live session.
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @contextmanager

@@ -203,3 +203,18 @@ def test_an_unusable_location_or_url_is_a_store_error(tmp_path):
         open_store(f"sqlite:///{tmp_path}/file/nakabot.sqlite3")
     with pytest.raises(StoreError, match="scheme"):
         open_store("mysql://somewhere/db")
+
+
+def test_a_staff_session_lives_until_it_ends_or_expires(url):
+    store = open_store(url)
+    start = dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC)
+    store.start_session("token-a", dt.timedelta(hours=8), at=start)
+    store.start_session("token-b", dt.timedelta(hours=8), at=start)
+
+    assert store.session_alive("token-a", at=start + dt.timedelta(hours=1))
+    assert not store.session_alive("token-a", at=start + dt.timedelta(hours=9))  # expired
+    assert not store.session_alive("never-started")
+
+    store.end_session("token-a")  # logout
+    assert not store.session_alive("token-a", at=start + dt.timedelta(hours=1))
+    assert store.session_alive("token-b", at=start + dt.timedelta(hours=1))  # other staff stay in
