@@ -14,10 +14,16 @@ every 5 ms by default, so a request thread that only has to check a signature an
 queue an event can wait behind several 5 ms slices. 0.5 ms cut the webhook p99 at 200
 events/s on 2 cores from ~196 ms to ~68 ms in bench/load.py, and raised saturation
 throughput (271 -> 297 replies/s) in the same run.
+
+Fatal signals. A worker killed by SIGBUS or SIGSEGV (a memory-mapped file cut short
+under it: SQLite's -shm, see SQLite.check_shared_memory) would vanish with only
+gunicorn's "was sent SIGBUS" in the log; faulthandler writes the Python stack of every
+thread to stderr first, so the log says where. gunicorn then starts a new worker.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import sys
 from typing import Any
@@ -35,3 +41,4 @@ def when_ready(server: Any) -> None:
 
 def post_fork(server: Any, worker: Any) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
+    faulthandler.enable(all_threads=True)

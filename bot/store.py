@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import logging
 import os
 import random
 import sqlite3
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger("bot.store")
 STATES = ("new", "fixed", "ignored")
 # Daily counts are kept per local (Japan) day, the day staff think in; Japan has no DST.
 LOCAL = dt.timezone(dt.timedelta(hours=9), "JST")
@@ -143,6 +145,8 @@ class SQLite:
     def __init__(self, path: str, busy_timeout_ms: int = 2000) -> None:
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
+        self._shm_size = 0  # the largest size of the -shm file seen (check_shared_memory)
+        self._shm_lock = threading.Lock()
         if path != ":memory:":
             try:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -160,6 +164,43 @@ class SQLite:
 
     def sql(self, query: str) -> str:
         return query
+
+    def check_shared_memory(self) -> None:
+        """Put back a -shm file cut short under this process's mapping of it.
+
+        In WAL mode every connection maps the -shm file (the WAL index). If something cuts
+        the file short (a careless clean-up, a full tmpfs), touching the mapping past its
+        new end kills the process with SIGBUS: no exception, no log line, no reply. So
+        before each use the file's size is compared with the largest seen; a shorter file
+        gets its missing part back as zeros, allocated (posix_fallocate: a full disk is an
+        OSError here, not a SIGBUS later; data another process wrote is never touched).
+        SQLite finds the zeroed WAL index invalid and rebuilds it from the WAL file, as it
+        does after a crash. One stat per store call.
+        """
+        if self.path == ":memory:":
+            return
+        shm = self.path + "-shm"
+        try:
+            size = os.stat(shm).st_size
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise StoreError(f"cannot look at {shm}: {error}") from error
+        if size >= self._shm_size:
+            self._shm_size = size
+            return
+        with self._shm_lock:
+            try:
+                descriptor = os.open(shm, os.O_RDWR)
+                try:
+                    # Allocates what is missing with zeros; never shrinks, never overwrites.
+                    os.posix_fallocate(descriptor, 0, self._shm_size)
+                finally:
+                    os.close(descriptor)
+            except OSError as error:
+                raise StoreError(f"{shm} was cut to {size} bytes and cannot be restored: {error}") from error
+        log.warning(json.dumps({"event": "store_shm_restored", "file": shm, "found_bytes": size,
+                                "restored_bytes": self._shm_size}))
 
     def retryable(self, error: Exception) -> bool:
         message = str(error).lower()
@@ -243,8 +284,11 @@ class Store:
         if outage is not None and (ago := self._clock() - outage[0]) < self.cool_off:
             raise StoreError(f"not tried: the store failed {ago:.1f} s ago ({outage[1]})")
         last: Exception | None = None
+        check = getattr(self.dialect, "check_shared_memory", None)
         for attempt in range(self.retries + 1):
             try:
+                if check is not None:
+                    check()
                 with self._guard(write):
                     connection = self._connection()
                     result = self._transaction(connection, work) if write else work(connection)
