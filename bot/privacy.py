@@ -73,8 +73,8 @@ def mask(text: str) -> str:
     taken = bytearray(len(text))  # 1 where a span was already masked: overlaps in linear time
     spans: list[tuple[int, int, str]] = []
     for pattern, label in ((None, EMAIL), *PATTERNS):
-        for found in _emails(mirror) if pattern is None else pattern.finditer(mirror):
-            start, end = found if pattern is None else found.span()
+        found = _emails(mirror) if pattern is None else (match.span() for match in pattern.finditer(mirror))
+        for start, end in found:
             if label == PHONE and not _is_phone(mirror[start:end]):
                 continue
             if not any(taken[start:end]):
