@@ -1,9 +1,11 @@
 """What residents asked that the bot could not answer well, grouped for staff.
 
 Questions are grouped by how alike their normalised forms are (rapidfuzz ratio): the
-most frequent wording of a group leads it, and every other wording joins the first
-group whose leader it resembles enough. Groups come most frequent first, with counts,
-distinct residents, first and last seen and up to three masked examples.
+most frequent wording of a group leads it, and every other wording joins the group
+whose leader it resembles most, if enough, among the LEADERS_COMPARED most frequent
+(a bounded cost per wording, whatever residents send). Groups come most frequent
+first, with counts, distinct residents, first and last seen and up to three masked
+examples.
 
 A group's key ("g" + 6 hex digits) comes from its leading wording, so it stays the same
 between runs while that wording leads; `nakabot report mark KEY fixed` uses it.
