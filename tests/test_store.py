@@ -218,3 +218,14 @@ def test_a_staff_session_lives_until_it_ends_or_expires(url):
     store.end_session("token-a")  # logout
     assert not store.session_alive("token-a", at=start + dt.timedelta(hours=1))
     assert store.session_alive("token-b", at=start + dt.timedelta(hours=1))  # other staff stay in
+
+
+def test_health_can_ask_whether_a_write_goes_through_and_count_a_residents_questions(url):
+    store = open_store(url)
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    question(store, "古い", resident="k1", at=an_hour_ago - dt.timedelta(minutes=1))
+    question(store, "新しい", resident="k1")
+    question(store, "別の人", resident="k2")
+
+    assert store.writable() and store.writable()  # the probe row is rewritten, not added
+    assert store.questions_from("k1", since=an_hour_ago) == 1
