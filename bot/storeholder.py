@@ -29,7 +29,7 @@ log = logging.getLogger("bot.store")
 
 class StoreHolder:
     def __init__(self, url: str, opener: Callable[[str], Store] = open_store,
-                 on_open: Callable[[Store], object] | None = None, first_wait: float = 1.0,
+                 on_open: Callable[[Store], None] | None = None, first_wait: float = 1.0,
                  max_wait: float = 60.0, clock: Callable[[], float] = time.monotonic,
                  background: bool = True) -> None:
         """Try to open the store now; `on_open(store)` runs after each successful opening."""
@@ -38,7 +38,7 @@ class StoreHolder:
         self._on_open = on_open
         self.first_wait = first_wait
         self.max_wait = max_wait
-        self._clock = clock
+        self.clock = clock
         self.background = background
         self._lock = threading.Lock()
         self._opening: threading.Thread | None = None
@@ -48,10 +48,22 @@ class StoreHolder:
         self.last_error: str | None = None
         self._attempt()
 
+    @classmethod
+    def fixed(cls, store: Store | None) -> StoreHolder:
+        """A holder of a store opened elsewhere, or of none (tests, tools): never retries."""
+        holder = cls.__new__(cls)
+        holder.url, holder._opener, holder._on_open = "", open_store, None
+        holder.first_wait = holder.max_wait = float("inf")
+        holder.clock, holder.background = time.monotonic, False
+        holder._lock, holder._opening = threading.Lock(), None
+        holder._store, holder._failures, holder._next_try = store, 0, float("inf")
+        holder.last_error = None if store is not None else "no store"
+        return holder
+
     @property
     def store(self) -> Store | None:
         """The store, or None while it cannot be opened (a retry is started when one is due)."""
-        if self._store is None and self._clock() >= self._next_try:
+        if self._store is None and self.clock() >= self._next_try:
             if not self.background:
                 self._attempt()
             elif self._lock.acquire(blocking=False):  # one attempt at a time per process
@@ -85,7 +97,7 @@ class StoreHolder:
             self._failures += 1
             wait = min(self.max_wait, self.first_wait * 2 ** (self._failures - 1))
             wait *= 0.75 + random.random() / 2  # jitter, not secrets
-            self._next_try = self._clock() + wait
+            self._next_try = self.clock() + wait
             self.last_error = str(error)
             log.error(json.dumps({"event": "store_failed", "action": "open", "error": str(error),
                                   "attempt": self._failures, "next_try_s": round(wait, 1)}))

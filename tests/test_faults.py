@@ -10,6 +10,7 @@ import io
 import json
 import socket
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -401,3 +402,42 @@ def test_an_unreachable_database_at_start_leaves_the_bot_answering(fake_line, co
     assert len(fake_line.replies) == 1
     assert _logged(caplog, "store_failed")[0]["action"] == "open"
     assert client.get("/healthz").get_json()["store"] == "unreachable"
+
+
+# --- a store that comes back; health that says when it cannot be written ----------------
+def test_a_store_unusable_at_start_is_opened_later_and_health_tells_until_then(
+        fake_line, conversation, monkeypatch, tmp_path):
+    blocker = tmp_path / "var"
+    blocker.write_text("a file where the store's folder should be")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{blocker}/nakabot.sqlite3")
+    client = _app(fake_line, conversation)  # the store opened as in production
+    shared = client.application.extensions["nakabot"]
+
+    health = client.get("/healthz")
+    assert (health.status_code, health.get_json()["store"]) == (503, "unreachable")
+    assert post(client, body_of(text_event(OFF_TOPIC))).status_code == 200  # answered all the same
+
+    blocker.unlink()  # the operator fixes the folder
+    shared.stores.clock = lambda: time.monotonic() + 3600  # ...and the next retry is due
+    client.get("/healthz")  # starts the retry in a thread
+    shared.stores.wait()
+    health = client.get("/healthz")
+
+    assert (health.status_code, health.get_json()["store"]) == (200, "ok")
+    post(client, body_of(text_event(OFF_TOPIC)))
+    assert [r.text for r in shared.store.unanswered()] == [OFF_TOPIC]  # kept again
+    assert len(fake_line.replies) == 2
+
+
+def test_health_is_503_while_writes_fail(client, fake_line, _own_database):
+    shared = client.application.extensions["nakabot"]
+    assert client.get("/healthz").status_code == 200
+    shared.store.close()
+    shared.store = Store(_FullDisk(str(_own_database)), cool_off=0)
+
+    post(client, body_of(text_event(f"{OFF_TOPIC}{'あ' * 4000}")))  # too big for the full disk
+    health = client.get("/healthz")
+
+    assert len(fake_line.replies) == 1
+    assert (health.status_code, health.get_json()["status"], health.get_json()["store"]) == (
+        503, "degraded", "unwritable")

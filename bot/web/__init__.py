@@ -22,7 +22,8 @@ from bot.conversation import Conversation, Incoming, Outcome
 from bot.line import BadRequest, LineClient, Replyable, parse, replyable
 from bot.privacy import pseudonym
 from bot.reloader import CatalogueHolder
-from bot.store import Store, StoreError, open_store
+from bot.store import Store, StoreError
+from bot.storeholder import StoreHolder
 from bot.web.richmenu_preview import richmenu_preview
 
 log = logging.getLogger("bot.webhook")
@@ -35,13 +36,23 @@ class State:
 
     settings: Settings
     holder: CatalogueHolder
-    store: Store | None = None  # None when it could not be opened: answering goes on
+    # The store through a StoreHolder: one that could not be opened at start is tried again
+    # with backoff (bot/storeholder.py). `store` is None until then: answering goes on.
+    stores: StoreHolder = field(default_factory=lambda: StoreHolder.fixed(None))
     parser: WebhookParser | None = None
     client: LineClient | None = None
     _purged: float = field(default_factory=time.monotonic)  # the store was purged when opened
     _executor: ThreadPoolExecutor | None = None
     _pending: set[Future[None]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def store(self) -> Store | None:
+        return self.stores.store
+
+    @store.setter
+    def store(self, store: Store | None) -> None:  # tests and tools: this store, as it is
+        self.stores = StoreHolder.fixed(store)
 
     @property
     def conversation(self) -> Conversation:
@@ -195,14 +206,10 @@ def _log_to_stdout() -> None:
         logger.setLevel(logging.INFO)
 
 
-def _store(settings: Settings) -> Store | None:
-    try:
-        store = open_store(settings.database_url)
-        store.purge(settings.retention_days)
-        return store
-    except StoreError as error:
-        log.error(json.dumps({"event": "store_failed", "action": "open", "error": str(error)}))
-        return None
+def _store(settings: Settings) -> StoreHolder:
+    """The store, purged of what is past retention whenever it is opened; tried again with
+    backoff while it cannot be (the holder logs each failure)."""
+    return StoreHolder(settings.database_url, on_open=lambda store: store.purge(settings.retention_days))
 
 
 webhook = Blueprint("webhook", __name__)
@@ -235,11 +242,19 @@ health = Blueprint("health", __name__)
 
 @health.get("/healthz")
 def healthz():  # type: ignore[no-untyped-def]
+    """200 when the bot can answer and keep what it should; 503 otherwise, so that a
+    platform's health check sees a store that cannot be reached or written (disk full)."""
     shared = state()
     catalogue = shared.conversation.catalogue
-    store = "ok" if shared.store is not None and shared.store.ping() else "unreachable"
-    return jsonify(status="ok", procedures=len(catalogue.procedures), intents=len(catalogue.intents),
-                   catalogue_version=catalogue.version, demo=shared.settings.demo, store=store)
+    store = shared.store  # a store not opened yet is tried again (with backoff) here
+    try:
+        status = ("unreachable" if store is None else "ok" if store.writable()
+                  else "unwritable" if store.ping() else "unreachable")  # reads work, writes do not
+    except StoreError:
+        status = "unreachable"
+    return jsonify(status="ok" if status == "ok" else "degraded", procedures=len(catalogue.procedures),
+                   intents=len(catalogue.intents), catalogue_version=catalogue.version,
+                   demo=shared.settings.demo, store=status), 200 if status == "ok" else 503
 
 
 simulator = Blueprint("simulator", __name__, template_folder="templates", static_folder="static",
