@@ -220,11 +220,16 @@ def callback():  # type: ignore[no-untyped-def]
     shared = state()
     if shared.parser is None:
         abort(503, "demo mode: set LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN")
-    # Over 1 MiB: 413 before a byte is read. A declared length is checked here; a chunked
-    # body with no length is cut by Werkzeug's limited stream at MAX_CONTENT_LENGTH (413 too).
-    if (request.content_length or 0) > current_app.config["MAX_CONTENT_LENGTH"]:
+    # Over 1 MiB: 413. A declared length is checked before a byte is read. A chunked body
+    # (no length) is cut by Werkzeug's limited stream at MAX_CONTENT_LENGTH without an
+    # error: a body that reaches the limit was longer, and would fail its signature (400).
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if (request.content_length or 0) > limit:
         abort(413)
-    body = request.get_data(as_text=True)
+    raw = request.get_data()
+    if request.content_length is None and len(raw) >= limit:
+        abort(413)
+    body = raw.decode("utf-8", "replace")
     try:
         events = parse(shared.parser, body, request.headers.get("X-Line-Signature"))
     except BadRequest as error:
