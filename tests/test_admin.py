@@ -104,6 +104,43 @@ def test_login_sets_a_secure_httponly_samesite_cookie(staff):
     assert page.headers["Cache-Control"] == "no-store" and page.headers["X-Frame-Options"] == "DENY"
 
 
+def test_logout_ends_the_session_for_every_copy_of_the_cookie(staff):
+    login(staff)
+    stolen = staff.get_cookie("session", domain="bot.example").value  # e.g. copied off a shared PC
+    page = staff.get("/admin/", base_url=HTTPS).get_data(as_text=True)
+
+    assert staff.post("/admin/logout", data={"csrf": csrf(page)}, base_url=HTTPS).status_code == 302
+
+    other = staff.application.test_client()
+    other.set_cookie("session", stolen, domain="bot.example", secure=True)
+    replay = other.get("/admin/", base_url=HTTPS)
+    assert replay.status_code == 302 and replay.location.endswith("/admin/login")  # was 200 for 8 hours
+
+
+def test_another_workers_logout_counts_too(staff, conversation, password_hash):
+    # A second app on the same store: another gunicorn worker, or another instance.
+    login(staff)
+    cookie = staff.get_cookie("session", domain="bot.example").value
+    settings = Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32)
+    worker_b = create_app(settings, conversation).test_client()
+    worker_b.set_cookie("session", cookie, domain="bot.example", secure=True)
+    page = worker_b.get("/admin/", base_url=HTTPS)
+    assert page.status_code == 200
+
+    worker_b.post("/admin/logout", data={"csrf": csrf(page.get_data(as_text=True))}, base_url=HTTPS)
+
+    assert staff.get("/admin/", base_url=HTTPS).status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/admin", "/admin/"])
+def test_a_foreign_host_header_is_never_where_admin_redirects(staff, path):
+    response = staff.get(path, base_url=HTTPS, headers={"Host": "evil.example"})
+
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]  # was 308 to https://evil.example/admin/
+    assert response.headers["Location"] == "/admin/login"
+
+
 def test_every_post_needs_the_csrf_token(staff):
     assert staff.post("/admin/login", data={"password": PASSWORD}, base_url=HTTPS).status_code == 400
     login(staff)
@@ -148,3 +185,4 @@ def test_marking_a_group_from_the_page_hides_it(staff):
 
     assert "対象外" in done and "未対応の質問はありません" in done
     assert [r.state for r in store.unanswered(states=())] == ["ignored"]
+

@@ -4,8 +4,10 @@ Registered only when ADMIN_PASSWORD_HASH is set (otherwise /admin is 404). One s
 password, checked against a werkzeug hash (`nakabot admin-hash` makes one); after
 LOGIN_FAILURES wrong ones from an address within LOGIN_WINDOW seconds, that address
 is refused (429) without checking, until the oldest failure is out of the window. The session
-cookie is Secure, HttpOnly and SameSite=Lax (set in create_app); every POST form carries
-a CSRF token kept in the session; pages are never cached nor framed.
+cookie is Secure, HttpOnly and SameSite=Lax (set in create_app) and carries a random
+token that the store keeps (hashed) until logout or expiry, so logging out ends the
+session for every copy of the cookie; every POST form carries a CSRF token kept in the
+session; pages are never cached nor framed.
 """
 
 from __future__ import annotations
@@ -103,9 +105,22 @@ def guard() -> Any:
         if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
             log.warning(json.dumps({"event": "admin_csrf_refused", "path": request.path}))
             abort(400, "CSRF token missing or wrong: reload the page")
-    if request.endpoint != "admin.login" and not session.get("admin"):
+    if request.endpoint != "admin.login" and not signed_in():
         return redirect(url_for("admin.login"))
     return None
+
+
+def signed_in() -> bool:
+    """The session's token is one the store still holds: logout (any worker's) ends it."""
+    token = session.get("admin")
+    store = state().store
+    if not isinstance(token, str) or store is None:
+        return False
+    try:
+        return store.session_alive(token)
+    except StoreError as error:
+        log.error(json.dumps({"event": "store_failed", "action": "admin_session", "error": str(error)}))
+        return False
 
 
 @admin.after_request
@@ -130,9 +145,19 @@ def login() -> Any:
         return page, 429, {"Retry-After": str(int(wait) + 1)}
     password = request.form.get("password", "")
     if check_password_hash(state().settings.admin_password_hash, password):
+        token = secrets.token_urlsafe(32)
+        try:
+            store = state().store
+            if store is None:
+                raise StoreError("no store")
+            store.start_session(token, current_app.permanent_session_lifetime)
+        except StoreError as error:
+            log.error(json.dumps({"event": "store_failed", "action": "admin_login", "error": str(error)}))
+            return render_template("admin_login.html", error="記録（データベース）が使えないため、"
+                                   "ログインできません。少し待ってから、もう一度どうぞ。"), 503
         session.clear()  # a fresh session (and CSRF token) after login
         session.permanent = True
-        session["admin"] = True
+        session["admin"] = token  # the cookie is signed; the store knows whether it still counts
         log.info(json.dumps({"event": "admin_login"}))
         return redirect(url_for("admin.index"))
     throttle.failed(address)
@@ -142,11 +167,21 @@ def login() -> Any:
 
 @admin.post("/logout")
 def logout() -> Any:
+    """End the session in the store, not only in this browser: a copy of the cookie is dead too."""
+    token, store = session.get("admin"), state().store
+    if isinstance(token, str) and store is not None:
+        try:
+            store.end_session(token)
+        except StoreError as error:
+            log.error(json.dumps({"event": "store_failed", "action": "admin_logout", "error": str(error)}))
     session.clear()
+    log.info(json.dumps({"event": "admin_logout"}))
     return redirect(url_for("admin.login"))
 
 
-@admin.get("/")
+# strict_slashes=False: /admin is this page too. Werkzeug would otherwise redirect /admin
+# to /admin/ with an absolute URL built from the request's Host header, any host at all.
+@admin.get("/", strict_slashes=False)
 def index() -> Any:
     shared = state()
     catalogue = shared.conversation.catalogue
