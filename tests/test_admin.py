@@ -186,3 +186,25 @@ def test_marking_a_group_from_the_page_hides_it(staff):
     assert "対象外" in done and "未対応の質問はありません" in done
     assert [r.state for r in store.unanswered(states=())] == ["ignored"]
 
+
+@pytest.mark.parametrize("path", ["/healthz", "/admin/login", "/callback"])
+def test_every_response_says_nosniff_and_no_referrer_and_hsts_only_over_https(staff, path):
+    secure = staff.get(path, base_url=HTTPS)
+    plain = staff.get(path, base_url="http://127.0.0.1")
+
+    for response in (secure, plain):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_behind_a_proxy_hsts_follows_the_forwarded_scheme(conversation, password_hash):
+    settings = Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32, proxies=1)
+    client = create_app(settings, conversation).test_client()
+
+    over_https = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    over_http = client.get("/healthz", headers={"X-Forwarded-Proto": "http"})
+
+    assert "Strict-Transport-Security" in over_https.headers
+    assert "Strict-Transport-Security" not in over_http.headers

@@ -24,6 +24,7 @@ from bot.privacy import pseudonym
 from bot.reloader import CatalogueHolder
 from bot.store import Store, StoreError
 from bot.storeholder import StoreHolder
+from bot.web.headers import add_security_headers
 from bot.web.richmenu_preview import richmenu_preview
 
 log = logging.getLogger("bot.webhook")
@@ -164,6 +165,7 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
         shared.client = LineClient(settings.access_token, settings.api_base_url, settings.api_timeout,
                                    connections=settings.reply_threads + 8)
     app.extensions["nakabot"] = shared
+    add_security_headers(app)
     app.register_blueprint(webhook)
     app.register_blueprint(health)
     if settings.demo:
