@@ -34,6 +34,7 @@ system:  ## install Chromium, the Japanese font and PostgreSQL from Debian when 
 
 test: $(INSTALLED) system  ## set up, then run every check and test
 	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy
 	$(BIN)/nakabot check
 	$(BIN)/pytest
 

@@ -17,7 +17,7 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -135,19 +135,24 @@ class Catalogue:
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]  # (catalogue word, resident words)
     version: str
 
+    # Lookups by id, built once from the tuples above (not part of equality or repr).
+    _procedures: dict[str, Procedure] = field(init=False, repr=False, compare=False)
+    _intents: dict[str, Intent] = field(init=False, repr=False, compare=False)
+    _categories: dict[str, Category] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "_procedures", {p.id: p for p in self.procedures})
         object.__setattr__(self, "_intents", {i.id: i for i in self.intents})
         object.__setattr__(self, "_categories", {c.id: c for c in self.categories})
 
     def procedure(self, procedure_id: str) -> Procedure | None:
-        return self._procedures.get(procedure_id)  # type: ignore[attr-defined]
+        return self._procedures.get(procedure_id)
 
     def intent(self, intent_id: str) -> Intent | None:
-        return self._intents.get(intent_id)  # type: ignore[attr-defined]
+        return self._intents.get(intent_id)
 
     def category(self, category_id: str) -> Category | None:
-        return self._categories.get(category_id)  # type: ignore[attr-defined]
+        return self._categories.get(category_id)
 
     def in_category(self, category_id: str) -> tuple[Procedure, ...]:
         """The category's procedures, those named in its `first` list leading."""
@@ -553,7 +558,8 @@ class _Reader:
                 if related not in ids:
                     self._problem_at(procedure.path, None, ("related", index),
                                      f"「{related}」という手続きはありません")
-        for item in [*procedures, *intents]:
+        items: list[Procedure | Intent] = [*procedures, *intents]
+        for item in items:
             for index, example in enumerate(item.examples):
                 key = example.strip()
                 if key in first_owner and first_owner[key][0] != item.id:

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import content
 from bot.catalogue import CatalogueError
 from bot.conversation import Conversation, Incoming
 from bot.evaluation import evaluate, format_report
 from bot.replies import as_text
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.store import Store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,8 +101,8 @@ def _ask(args: argparse.Namespace) -> int:
     if args.jsonl:
         for line in sys.stdin:
             question = line.rstrip("\n")
-            answer = conversation.matcher.match(question)
-            print(json.dumps(answer.as_dict(), ensure_ascii=False), flush=True)
+            matched = conversation.matcher.match(question)
+            print(json.dumps(matched.as_dict(), ensure_ascii=False), flush=True)
         return 0
     question = " ".join(args.text)
     if not question:
@@ -243,8 +249,7 @@ def _staff_commands(commands: argparse._SubParsersAction) -> None:
     admin_hash.set_defaults(handler=_admin_hash)
 
 
-def _date(text: str):  # type: ignore[no-untyped-def]
-    import datetime as dt
+def _date(text: str) -> dt.date:
 
     try:
         return dt.date.fromisoformat(text)
@@ -252,7 +257,7 @@ def _date(text: str):  # type: ignore[no-untyped-def]
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
 
 
-def _open_store():  # type: ignore[no-untyped-def]
+def _open_store() -> tuple[Settings, Store]:
     from bot.config import Settings
     from bot.store import open_store
 
@@ -261,8 +266,6 @@ def _open_store():  # type: ignore[no-untyped-def]
 
 
 def _report(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from bot import report
     from bot.store import StoreError
 

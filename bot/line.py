@@ -6,7 +6,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import urllib3
@@ -269,9 +269,9 @@ class LineClient:
         self._client.close()
 
 
-def _retry_after(headers: object) -> float | None:
-    try:
-        value = headers.get("Retry-After") if headers is not None else None  # type: ignore[attr-defined]
+def _retry_after(headers: Mapping[str, str] | None) -> float | None:
+    try:  # headers come from the SDK: anything that is not a mapping counts as absent
+        value = headers.get("Retry-After") if headers is not None else None
         return min(max(float(value), 0.0), RETRY_AFTER_CAP) if value is not None else None
     except (TypeError, ValueError, AttributeError):
         return None

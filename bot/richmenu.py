@@ -254,7 +254,7 @@ def _fit(font: ImageFont.FreeTypeFont, text: str, width: int, size: int) -> Imag
 
 def _height(font: ImageFont.FreeTypeFont, text: str) -> int:
     _, top, _, bottom = font.getbbox(text, anchor="mt")
-    return bottom - top
+    return round(bottom - top)
 
 
 def png(menu: Menu) -> bytes:

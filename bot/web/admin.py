@@ -129,7 +129,8 @@ def login() -> Any:
                                f"{math.ceil(wait / 60)}分ほど待ってから、もう一度どうぞ。")
         return page, 429, {"Retry-After": str(int(wait) + 1)}
     password = request.form.get("password", "")
-    if check_password_hash(state().settings.admin_password_hash, password):
+    expected = state().settings.admin_password_hash  # set, or this blueprint is not registered
+    if expected and check_password_hash(expected, password):
         session.clear()  # a fresh session (and CSRF token) after login
         session.permanent = True
         session["admin"] = True
