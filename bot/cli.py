@@ -196,11 +196,11 @@ def _richmenu(args: argparse.Namespace) -> int:
 
 def _serve(args: argparse.Namespace) -> int:
     from bot.config import Settings
-    from bot.web import create_app
+    from bot.web import create_app, events_of
 
     settings = Settings.from_env()
     app = create_app(settings)
-    app.extensions["nakabot"].holder.install_sighup()  # kill -HUP: look at the catalogue now
+    events_of(app).holder.install_sighup()  # kill -HUP: look at the catalogue now
     url = f"http://{args.host}:{args.port}/"
     if settings.demo:
         print(f"デモモード（LINEの設定なし）: ブラウザで {url} を開くと、LINEと同じ画面で試せます。"

@@ -22,6 +22,7 @@ from linebot.v3.webhooks import (
 )
 
 from bot.conversation import Incoming
+from bot.logs import log_event
 from bot.privacy import pseudonym
 from bot.replies import Message
 
@@ -66,9 +67,9 @@ def parse(parser: WebhookParser, body: str, signature: str | None) -> list[Event
         except Exception as error:  # pydantic, ValueError, TypeError, KeyError...: skip this one
             kind = raw.get("type") if isinstance(raw, dict) else None
             message = UnreadableMessage.of(raw)
-            log.warning(json.dumps({"event": "event_unreadable", "index": number,
-                                    "type": str(kind)[:40] if kind is not None else None,
-                                    "error": type(error).__name__, "answered": message is not None}))
+            log_event(log, "event_unreadable", logging.WARNING, index=number,
+                      type=str(kind)[:40] if kind is not None else None,
+                      error=type(error).__name__, answered=message is not None)
             if message is not None:
                 events.append(message)
     return events
@@ -228,8 +229,8 @@ class LineClient:
     def reply(self, reply_token: str, messages: list[Message]) -> bool:
         """Send a reply; True when LINE accepted it. Failures are logged, never raised."""
         if not 1 <= len(messages) <= 5:  # LINE's own bounds; anything else is a bug of ours
-            log.error(json.dumps({"event": "reply_failed", "status": 0, "attempt": 0,
-                                  "reason": f"invalid message: {len(messages)} messages"}))
+            log_event(log, "reply_failed", logging.ERROR, status=0, attempt=0,
+                      reason=f"invalid message: {len(messages)} messages")
             return False
         request = self._prepared.construct(reply_token=reply_token, messages=messages)
         started = self._clock()
@@ -237,15 +238,14 @@ class LineClient:
             status, reason, wait = self._send(request)
             if status == 200:
                 if attempt > 1:
-                    log.info(json.dumps({"event": "reply_retried", "attempts": attempt}))
+                    log_event(log, "reply_retried", attempts=attempt)
                 return True
             retry = (status in RETRY_STATUSES or status == 0) and attempt < self.attempts
             delay = wait if wait is not None else self.backoff * 2 ** (attempt - 1) * (0.5 + random.random())
             retry = retry and self._clock() + delay - started < self.deadline
             # 400 after a retry: the earlier attempt most likely arrived and used the token.
-            log.warning(json.dumps({"event": "reply_failed", "status": status, "attempt": attempt,
-                                    "reason": reason, "retry": retry,
-                                    "maybe_delivered": status == 400 and attempt > 1}))
+            log_event(log, "reply_failed", logging.WARNING, status=status, attempt=attempt, reason=reason,
+                      retry=retry, maybe_delivered=status == 400 and attempt > 1)
             if not retry:
                 return False
             self._sleep(delay)
