@@ -16,28 +16,14 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
+from bot import limits
+from bot.channels import CHANNEL_KINDS
 from bot.yamlsource import Document, FieldPath, Problem, field_name, read_document
-
-CHANNEL_KINDS: Mapping[str, str] = MappingProxyType(
-    {
-        "mynaportal": "マイナポータル（ぴったりサービス）",
-        "ibaraki-e": "いばらき電子申請・届出サービス",
-        "konbini": "コンビニ",
-        "post": "郵送",
-        "counter": "市役所の窓口",
-        # Ways to pay a tax or fee (the cashless category): not applications.
-        "pay-app": "スマホ決済アプリ",
-        "pay-web": "地方税お支払サイト",
-        "pay-konbini": "コンビニのレジ",
-    }
-)
-ONLINE_KINDS = frozenset({"mynaportal", "ibaraki-e"})
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # YAML's folded style (>-) joins lines with a space, which Japanese text does not want.
@@ -46,7 +32,6 @@ _JOINED_SPACE = re.compile(rf"(?<={_JAPANESE})[ \t]+(?={_JAPANESE})")
 # Japanese phone numbers: 0 + area/prefix, written with hyphens, 10 or 11 digits in all.
 PHONE_PATTERN = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
 MIN_EXAMPLES = 8  # fewer is a warning: the matcher learns residents' words from these
-LABEL_MAX = 20  # LINE quick-reply label limit; the label is what residents tap
 
 
 @dataclass(frozen=True)
@@ -61,7 +46,7 @@ class Channel:
 
     @property
     def online(self) -> bool:
-        return self.kind in ONLINE_KINDS
+        return CHANNEL_KINDS[self.kind].online
 
 
 @dataclass(frozen=True)
@@ -75,7 +60,7 @@ class Procedure:
     id: str
     category: str
     title: str
-    label: str  # resident words for buttons, at most 20 characters
+    label: str  # resident words for buttons, at most limits.QUICK_LABEL characters
     summary: str
     channels: tuple[Channel, ...]
     fee: str | None
@@ -309,7 +294,7 @@ class _Reader:
                 Category(
                     id=self._identifier((*at, "id")) or "",
                     name=self._text((*at, "name")) or "",
-                    label=self._text((*at, "label"), max_length=LABEL_MAX) or "",
+                    label=self._text((*at, "label"), max_length=limits.QUICK_LABEL) or "",
                     first=self._texts((*at, "first")),
                 )
             )
@@ -347,7 +332,7 @@ class _Reader:
             id=procedure_id,
             category=category,
             title=self._text(("title",)) or "",
-            label=self._text(("label",), max_length=LABEL_MAX) or "",
+            label=self._text(("label",), max_length=limits.QUICK_LABEL) or "",
             summary=self._text(("summary",)) or "",
             who=self._text(("who",), required=False, nullable=True),
             when=self._text(("when",), required=False, nullable=True),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
+from bot import limits
 from bot.conversation import Incoming
 from bot.privacy import pseudonym
 from bot.web.context import services
@@ -28,7 +29,7 @@ def simulator_send() -> Response:
     kind = payload.get("type")
     if kind not in ("text", "postback", "follow", "other"):
         abort(400)
-    text = str(payload.get("text") or payload.get("data") or "")[:5000]
+    text = str(payload.get("text") or payload.get("data") or "")[:limits.TEXT_UTF16]  # what LINE would take
     shared = services()
     # No LINE user here: one key per browser address, so a tester counts as one resident.
     resident = pseudonym(f"simulator:{request.remote_addr}", shared.settings.pseudonym_secret)
