@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 from bot import content
 from bot.catalogue import CatalogueError
+from bot.config import Settings
 from bot.conversation import Conversation, Incoming
 from bot.evaluation import evaluate, format_report
 from bot.replies import as_text
 
 if TYPE_CHECKING:
-    from bot.config import Settings
     from bot.store import Store
 
 
@@ -161,7 +161,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 def _richmenu(args: argparse.Namespace) -> int:
     from bot import richmenu
-    from bot.config import ConfigError, Settings
+    from bot.config import ConfigError
 
     try:
         menu = richmenu.check(richmenu.load(args.file or richmenu.DEFAULT_PATH), content.load(args.root))
@@ -195,7 +195,6 @@ def _richmenu(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from bot.config import Settings
     from bot.web import create_app, events_of
 
     settings = Settings.from_env()
@@ -242,7 +241,8 @@ def _staff_commands(commands: argparse._SubParsersAction) -> None:
     restore.set_defaults(handler=_restore)
 
     purge = commands.add_parser("purge", help="delete records older than the retention period")
-    purge.add_argument("--days", type=int, default=None, help="default NAKABOT_RETENTION_DAYS (180)")
+    purge.add_argument("--days", type=int, default=None,
+                       help=f"default NAKABOT_RETENTION_DAYS ({Settings.retention_days})")
     purge.set_defaults(handler=_purge)
 
     admin_hash = commands.add_parser("admin-hash", help="make ADMIN_PASSWORD_HASH from a password")
@@ -258,7 +258,6 @@ def _date(text: str) -> dt.date:
 
 
 def _open_store() -> tuple[Settings, Store]:
-    from bot.config import Settings
     from bot.store import open_store
 
     settings = Settings.from_env()

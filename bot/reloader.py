@@ -33,9 +33,10 @@ Signature = tuple[tuple[str, int, int], ...]
 
 
 class CatalogueHolder:
-    def __init__(self, root: Path, interval: float | None = 2.0,
+    def __init__(self, root: Path, interval: float | None,
                  clock: Callable[[], float] = time.monotonic, background: bool = True) -> None:
-        """Load the catalogue under root (CatalogueError if invalid); interval None: never reload."""
+        """Load the catalogue under root (CatalogueError if invalid); check its files' times
+        every `interval` seconds (Settings.reload_interval), or never with None."""
         self.root = root
         self.interval = interval
         self.background = background

@@ -136,3 +136,12 @@ def test_the_staff_settings_come_from_the_environment_and_secrets_stay_out_of_re
     assert Settings.from_env({}).pseudonym_secret != Settings.from_env({}).pseudonym_secret
     with pytest.raises(ConfigError, match="RETENTION"):
         Settings.from_env({"NAKABOT_RETENTION_DAYS": "soon"})
+
+
+def test_with_nothing_set_the_environment_gives_the_settings_defaults():
+    from bot.config import Settings
+
+    unset, defaults = Settings.from_env({}), Settings()  # (database_url: read from this test's env)
+    for name in ("retention_days", "reload_interval", "reply_threads", "proxies", "api_base_url",
+                 "api_timeout", "catalogue_root"):
+        assert getattr(unset, name) == getattr(defaults, name), name
