@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,14 @@ _JAPANESE = r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff5e]"
 _JOINED_SPACE = re.compile(rf"(?<={_JAPANESE})[ \t]+(?={_JAPANESE})")
 # Japanese phone numbers: 0 + area/prefix, written with hyphens, 10 or 11 digits in all.
 PHONE_PATTERN = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
+NOT_INTENTS = {"synonyms.yaml", "texts.yaml"}  # files in intents/ that hold no intent
+# The fields of a procedure file (procedures/README.md lists them for staff; a test
+# keeps the two the same).
+PROCEDURE_FIELDS = ("id", "category", "title", "label", "summary", "who", "when", "channels", "prepare",
+                    "fee", "payment", "hours", "processing", "contact", "related", "keywords", "examples",
+                    "note", "source", "reviewed")
+CHANNEL_FIELDS = ("kind", "url", "need", "hours", "note")
+CONTACT_FIELDS = ("section", "phone")
 MIN_EXAMPLES = 8  # fewer is a warning: the matcher learns residents' words from these
 
 
@@ -111,6 +119,37 @@ class City:
     reviewed: dt.date
 
 
+# The fixed texts residents read (intents/texts.yaml, where each is explained for staff).
+TEXT_FIELDS = ("welcome", "fallback", "please_type", "clarify", "menu", "category")
+BUTTON_FIELDS = ("menu", "none_of_these", "back_to_menu")  # under buttons:, labels
+# Placeholders a text may hold, filled from procedures/city.yaml (see Texts.fill).
+PLACEHOLDERS = ("代表電話", "受付時間")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The fixed texts residents read, as staff wrote them in intents/texts.yaml."""
+
+    welcome: str
+    fallback: str
+    please_type: str
+    clarify: str
+    menu: str
+    category: str
+    menu_button: str
+    none_of_these_button: str
+    back_to_menu_button: str
+    path: str
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)  # field -> line
+
+    def fill(self, text: str, city: City) -> str:
+        """The text with {代表電話} and {受付時間} replaced by the city's facts."""
+        values = {"代表電話": f"{city.name}（代表）{city.phone}",
+                  "受付時間": f"（受付 {city.hours}）" if city.hours else ""}
+        return _PLACEHOLDER.sub(lambda found: values[found.group(1)], text)
+
+
 @dataclass(frozen=True)
 class Catalogue:
     city: City
@@ -118,6 +157,7 @@ class Catalogue:
     procedures: tuple[Procedure, ...]
     intents: tuple[Intent, ...]
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]  # (catalogue word, resident words)
+    texts: Texts
     version: str
 
     # Lookups by id, built once from the tuples above (not part of equality or repr).
@@ -227,9 +267,10 @@ class _Reader:
         intents = [
             intent
             for path in sorted(intents_dir.glob("*.yaml"))
-            if path.name != "synonyms.yaml" and (intent := self._read_intent(path)) is not None
+            if path.name not in NOT_INTENTS and (intent := self._read_intent(path)) is not None
         ]
         synonyms = self._read_synonyms(intents_dir / "synonyms.yaml")
+        texts = self._read_texts(intents_dir / "texts.yaml")
 
         self._check_across(procedures, intents)
         ids = {p.id for p in procedures}
@@ -240,13 +281,14 @@ class _Reader:
                                      ("categories", index, "first", position),
                                      f"「{procedure_id}」という手続きはありません")
         catalogue = None
-        if city is not None and not any(p.severity == "error" for p in self.problems):
+        if city is not None and texts is not None and not any(p.severity == "error" for p in self.problems):
             catalogue = Catalogue(
                 city=city,
                 categories=tuple(categories),
                 procedures=tuple(procedures),
                 intents=tuple(intents),
                 synonyms=synonyms,
+                texts=texts,
                 version=self.digest.hexdigest()[:12],
             )
         return Report(catalogue, tuple(self.problems), tuple(self.gaps))
@@ -305,11 +347,7 @@ class _Reader:
         if self._open(path) is None:
             return None
         self.owner = path.stem
-        self._known_fields(
-            {"id", "category", "title", "label", "summary", "who", "when", "channels", "prepare",
-             "fee", "payment", "hours", "processing", "contact", "related", "keywords", "examples",
-             "note", "source", "reviewed"}
-        )
+        self._known_fields(set(PROCEDURE_FIELDS))
         procedure_id = self._identifier(("id",)) or path.stem
         if procedure_id != path.stem:
             self._problem(("id",), f"ファイル名（{path.stem}.yaml）と同じidにしてください")
@@ -391,12 +429,35 @@ class _Reader:
             entries.append((str(word), variants))
         return tuple(entries)
 
+    def _read_texts(self, path: Path) -> Texts | None:
+        if self._open(path) is None or self.doc is None:
+            return None
+        self.owner = "texts"
+        self._known_fields({*TEXT_FIELDS, "buttons", "source", "reviewed"})
+        self._known_fields(set(BUTTON_FIELDS), ("buttons",))
+        found: dict[str, str] = {}
+        lines: dict[str, int] = {}
+        for name in TEXT_FIELDS:
+            text = self._text((name,)) or ""
+            for placeholder in _PLACEHOLDER.findall(text):
+                if placeholder not in PLACEHOLDERS:
+                    allowed = "・".join(f"{{{p}}}" for p in PLACEHOLDERS)
+                    self._problem((name,), f"「{{{placeholder}}}」は使えません（使えるのは {allowed}）")
+            found[name], lines[name] = text, self._line((name,))
+        for name in BUTTON_FIELDS:
+            at: FieldPath = ("buttons", name)
+            found[f"{name}_button"] = self._text(at, max_length=limits.QUICK_LABEL) or ""
+            lines[f"{name}_button"] = self._line(at)
+        self._sources()
+        self._reviewed()
+        return Texts(**found, path=self.doc.path, lines=lines)
+
     # --- parts of a procedure ---------------------------------------------------------
     def _channels(self) -> tuple[Channel, ...]:
         channels = []
         for index, _ in enumerate(self._list(("channels",), required=True)):
             at: FieldPath = ("channels", index)
-            self._known_fields({"kind", "url", "need", "hours", "note"}, at)
+            self._known_fields(set(CHANNEL_FIELDS), at)
             kind = self._text((*at, "kind")) or ""
             if kind and kind not in CHANNEL_KINDS:
                 self._problem((*at, "kind"), f"「{kind}」は使えません（{', '.join(CHANNEL_KINDS)} のどれか）")
@@ -412,7 +473,7 @@ class _Reader:
         return tuple(channels)
 
     def _contact(self) -> Contact:
-        self._known_fields({"section", "phone"}, ("contact",))
+        self._known_fields(set(CONTACT_FIELDS), ("contact",))
         if self._has(("contact", "section")) is False:
             self._problem(("contact", "section"), "必須です（わからないときは ~ と書きます）")
         return Contact(

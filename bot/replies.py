@@ -69,11 +69,6 @@ class Replies:
             messages = self._built[key] = _checked(build())
         return messages
 
-    @property
-    def city_contact(self) -> str:
-        city = self.catalogue.city
-        return f"{city.name}（代表）{city.phone}"
-
     def for_answer(self, answer: Answer) -> list[Message]:
         if answer.kind == "procedure" and answer.id:
             procedure = self.catalogue.procedure(answer.id)
@@ -91,7 +86,7 @@ class Replies:
     def _procedure(self, procedure: Procedure) -> list[Message]:
         related = [p for r in procedure.related if (p := self.catalogue.procedure(r))]
         items = [_postback_item(p.label, postback_for_procedure(p.id)) for p in related[:4]]
-        items.append(_postback_item("メニュー", POSTBACK_MENU))
+        items.append(_postback_item(self.catalogue.texts.menu_button, POSTBACK_MENU))
         card = {
             "type": "flex",
             "altText": _alt_text(procedure),
@@ -115,40 +110,28 @@ class Replies:
                     items.append(_message_item(intent.title, intent.examples[0]))
             elif procedure := self.catalogue.procedure(entry_id):
                 items.append(_postback_item(procedure.label, postback_for_procedure(procedure.id)))
-        items.append(_postback_item("どれでもない", POSTBACK_MENU))
-        text = "どの手続きのことですか？\n下のボタンから選んでください。"
-        return _checked([_text(text, items)])
+        items.append(_postback_item(self.catalogue.texts.none_of_these_button, POSTBACK_MENU))
+        return _checked([_text(self._fixed("clarify"), items)])
 
     def fallback(self) -> list[Message]:
-        text = (
-            "すみません、ご質問にあう手続きが見つかりませんでした。\n"
-            "「住民票がほしい」「介護認定の申請」のように、手続きの名前を短く送ってみてください。\n"
-            "下のボタンから分類を選ぶこともできます。\n"
-            f"お電話でのご相談は {self.city_contact} へどうぞ。"
-            + (f"（受付 {self.catalogue.city.hours}）" if self.catalogue.city.hours else "")
-        )
-        return self._once(("fallback",), lambda: [_text(text, self._menu_items())])
+        return self._with_menu("fallback")
 
     def welcome(self) -> list[Message]:
-        text = (
-            "友だち追加ありがとうございます。那珂市の手続き案内です。\n"
-            "スマホで申請できるか、コンビニで証明書が取れるか、何を持っていけばよいか、"
-            "どこに聞けばよいかをご案内します。\n"
-            "このボットはあなたの個人の記録は見られません。"
-            "マイナンバーや暗証番号をおたずねすることもありません。送らないでください。\n"
-            "知りたい手続きを短く送るか、下のボタンから選んでください。"
-        )
-        return self._once(("welcome",), lambda: [_text(text, self._menu_items())])
+        return self._with_menu("welcome")
 
     def please_type(self) -> list[Message]:
-        text = (
-            "ありがとうございます。このボットは文字のご質問にお答えします。\n"
-            "知りたい手続きを文字で送るか、下のボタンから選んでください。"
-        )
-        return self._once(("please_type",), lambda: [_text(text, self._menu_items())])
+        return self._with_menu("please_type")
 
     def menu(self) -> list[Message]:
-        return self._once(("menu",), lambda: [_text("知りたい分類を選んでください。", self._menu_items())])
+        return self._with_menu("menu")
+
+    def _fixed(self, name: str) -> str:
+        """One of the fixed texts (intents/texts.yaml), the city's facts filled in."""
+        texts = self.catalogue.texts
+        return texts.fill(getattr(texts, name), self.catalogue.city)
+
+    def _with_menu(self, name: str) -> list[Message]:
+        return self._once((name,), lambda: [_text(self._fixed(name), self._menu_items())])
 
     def category(self, category: Category) -> list[Message]:
         """Every procedure of the category as a big button (quick replies hold only 13)."""
@@ -164,7 +147,7 @@ class Replies:
             "size": "giga",
             "header": {"type": "box", "layout": "vertical", "contents": [
                 _line(category.name, size="lg", weight="bold"),
-                _line("手続きをえらんでください。", size="md", color=MUTED),
+                _line(self._fixed("category"), size="md", color=MUTED),
             ]},
             "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons},
         }
@@ -172,7 +155,8 @@ class Replies:
             "type": "flex",
             "altText": f"「{category.name}」の手続き：" + "、".join(p.label for p in procedures),
             "contents": bubble,
-            "quickReply": {"items": [_postback_item("メニューに戻る", POSTBACK_MENU)]},
+            "quickReply": {"items": [_postback_item(self.catalogue.texts.back_to_menu_button,
+                                                    POSTBACK_MENU)]},
         }
         return [card]
 
