@@ -38,6 +38,10 @@ test: $(INSTALLED) system  ## set up, then run every check and test
 	$(BIN)/nakabot check
 	$(BIN)/pytest
 
+lint: $(INSTALLED)  ## style and types only (both also run in make test)
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy
+
 screenshots: $(INSTALLED) system  ## redraw docs/screenshots/*.png from the browser test
 	NAKABOT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_browser.py
 	$(BIN)/nakabot richmenu image docs/screenshots/richmenu.png
