@@ -48,7 +48,7 @@ def _spec(name: str) -> dict[str, Any]:
 
 @functools.cache
 def _validator(spec: str, schema_name: str) -> OAS30Validator:
-    """Built once per schema: a validator keeps the $refs it has resolved."""
+    """One validator per schema, built once: building one walks the whole spec."""
     # The whole spec is the root document, so "#/components/schemas/..." resolves inside it.
     return OAS30Validator({**_spec(spec), "$ref": REF + schema_name})
 
