@@ -22,6 +22,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting and its default, once: from_env() falls back to these defaults."""
+
     channel_secret: str | None = field(default=None, repr=False)
     access_token: str | None = field(default=None, repr=False)
     api_base_url: str = DEFAULT_API_BASE_URL
@@ -64,10 +66,10 @@ class Settings:
         root = Path(env.get("NAKABOT_CATALOGUE", str(REPO_ROOT)))
         pseudonym_secret = env.get("NAKABOT_PSEUDONYM_SECRET") or None
         try:
-            retention_days = int(env.get("NAKABOT_RETENTION_DAYS") or 180)
-            reload_interval = float(env.get("NAKABOT_RELOAD_SECONDS") or 2.0)
+            retention_days = int(env.get("NAKABOT_RETENTION_DAYS") or cls.retention_days)
+            reload_interval = float(env.get("NAKABOT_RELOAD_SECONDS") or cls.reload_interval)
             reply_threads = int(env.get("NAKABOT_REPLY_THREADS") or cls.reply_threads)
-            proxies = int(env.get("NAKABOT_PROXIES") or 0)
+            proxies = int(env.get("NAKABOT_PROXIES") or cls.proxies)
         except ValueError as error:
             raise ConfigError(f"NAKABOT_RETENTION_DAYS / NAKABOT_RELOAD_SECONDS / NAKABOT_REPLY_THREADS / "
                               f"NAKABOT_PROXIES: {error}") from None

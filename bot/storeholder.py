@@ -29,7 +29,7 @@ log = logging.getLogger("bot.store")
 
 class StoreHolder:
     def __init__(self, url: str, opener: Callable[[str], Store] = open_store,
-                 on_open: Callable[[Store], None] | None = None, first_wait: float = 1.0,
+                 on_open: Callable[[Store], object] | None = None, first_wait: float = 1.0,
                  max_wait: float = 60.0, clock: Callable[[], float] = time.monotonic,
                  background: bool = True) -> None:
         """Try to open the store now; `on_open(store)` runs after each successful opening."""

@@ -46,11 +46,16 @@ def _spec(name: str) -> dict[str, Any]:
     return spec
 
 
+@functools.cache
+def _validator(spec: str, schema_name: str) -> OAS30Validator:
+    """One validator per schema, built once: building one walks the whole spec."""
+    # The whole spec is the root document, so "#/components/schemas/..." resolves inside it.
+    return OAS30Validator({**_spec(spec), "$ref": REF + schema_name})
+
+
 def errors(document: Any, schema_name: str, spec: str = "messaging-api.yml") -> list[str]:
     """Every way `document` breaks schema `schema_name` (empty when valid)."""
-    # The whole spec is the root document, so "#/components/schemas/..." resolves inside it.
-    validator = OAS30Validator({**_spec(spec), "$ref": REF + schema_name})
-    found = list(validator.iter_errors(document))
+    found = list(_validator(spec, schema_name).iter_errors(document))
     if not found:
         return []
     worst = best_match(found)

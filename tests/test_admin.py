@@ -6,10 +6,13 @@ import datetime as dt
 import re
 
 import pytest
+from conftest import BotClient, bot_client
 from werkzeug.security import generate_password_hash
 
 from bot.config import Settings
+from bot.reloader import CatalogueHolder
 from bot.web import create_app
+from bot.web.throttle import LoginThrottle
 
 PASSWORD = "correct horse battery staple"
 HTTPS = "https://bot.example"  # the session cookie is Secure: sent over HTTPS only
@@ -21,9 +24,14 @@ def password_hash() -> str:
 
 
 @pytest.fixture
-def staff(conversation, password_hash):  # type: ignore[no-untyped-def]
-    app = create_app(Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32), conversation)
-    return app.test_client()
+def throttle() -> LoginThrottle:
+    return LoginThrottle()
+
+
+@pytest.fixture
+def staff(conversation, password_hash, throttle) -> BotClient:
+    settings = Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32)
+    return bot_client(settings, CatalogueHolder.fixed(conversation), login_throttle=throttle)
 
 
 def csrf(page: str) -> str:
@@ -53,8 +61,7 @@ def test_a_wrong_password_is_refused(staff):
     assert staff.get("/admin/", base_url=HTTPS).status_code == 302
 
 
-def test_after_five_wrong_passwords_an_address_waits_five_minutes(staff, monkeypatch):
-    throttle = staff.application.extensions["admin_login_throttle"]
+def test_after_five_wrong_passwords_an_address_waits_five_minutes(staff, throttle, monkeypatch):
     now = [1000.0]
     throttle.clock = lambda: now[0]
     assert [login(staff, f"guess {n}").status_code for n in range(5)] == [401] * 5
@@ -84,8 +91,6 @@ def test_behind_a_proxy_each_client_has_its_own_tries(conversation, password_has
 
 
 def test_the_throttle_keeps_a_bounded_table_of_addresses():
-    from bot.web.admin import LoginThrottle
-
     throttle = LoginThrottle(clock=lambda: 0.0)
     throttle.MAX_ADDRESSES = 3
     for address in ["a", "b", "c", "d"]:
@@ -121,8 +126,8 @@ def test_another_workers_logout_counts_too(staff, conversation, password_hash):
     # A second app on the same store: another gunicorn worker, or another instance.
     login(staff)
     cookie = staff.get_cookie("session", domain="bot.example").value
-    settings = Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32)
-    worker_b = create_app(settings, conversation).test_client()
+    worker_b = bot_client(Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32),
+                          CatalogueHolder.fixed(conversation))
     worker_b.set_cookie("session", cookie, domain="bot.example", secure=True)
     page = worker_b.get("/admin/", base_url=HTTPS)
     assert page.status_code == 200
@@ -152,7 +157,7 @@ def test_every_post_needs_the_csrf_token(staff):
 
 
 def test_staff_see_the_groups_the_chart_and_the_most_asked(staff):
-    store = staff.application.extensions["nakabot"].store
+    store = staff.events.store
     for text in ("粗大ごみの出し方", "粗大ごみの出し方", "ペンギンの飼い方"):
         store.record_unanswered(text=text, normalized=text, candidates=[("gomi", 40.0)], kind="fallback",
                                 answer_id=None, score=40.0, resident="k")
@@ -173,7 +178,7 @@ def test_staff_see_the_groups_the_chart_and_the_most_asked(staff):
 
 
 def test_marking_a_group_from_the_page_hides_it(staff):
-    store = staff.application.extensions["nakabot"].store
+    store = staff.events.store
     store.record_unanswered(text="粗大ごみの出し方", normalized="粗大ごみの出し方", candidates=[],
                             kind="fallback", answer_id=None, score=20.0, resident="k")
     login(staff)
@@ -201,7 +206,7 @@ def test_every_response_says_nosniff_and_no_referrer_and_hsts_only_over_https(st
 
 def test_behind_a_proxy_hsts_follows_the_forwarded_scheme(conversation, password_hash):
     settings = Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32, proxies=1)
-    client = create_app(settings, conversation).test_client()
+    client = bot_client(settings, CatalogueHolder.fixed(conversation))
 
     over_https = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
     over_http = client.get("/healthz", headers={"X-Forwarded-Proto": "http"})
