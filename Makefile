@@ -34,8 +34,13 @@ system:  ## install Chromium, the Japanese font and PostgreSQL from Debian when 
 
 test: $(INSTALLED) system  ## set up, then run every check and test
 	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy
 	$(BIN)/nakabot check
 	$(BIN)/pytest
+
+lint: $(INSTALLED)  ## style and types only (both also run in make test)
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy
 
 screenshots: $(INSTALLED) system  ## redraw docs/screenshots/*.png from the browser test
 	NAKABOT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_browser.py

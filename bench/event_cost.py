@@ -61,13 +61,13 @@ def main() -> None:
     from bot import content
     from bot.config import Settings
     from bot.conversation import Conversation
-    from bot.web import create_app
+    from bot.web import create_app, events_of
 
     with contextlib.redirect_stdout(io.StringIO()):  # the bot's JSON log lines
         # A fixed catalogue: a hot reload in the middle would swap the matcher being measured.
         bot = create_app(Settings.from_env(), Conversation(content.load()))
         echo = echo_app.create_app()
-    state = bot.extensions["nakabot"]
+    state = events_of(bot)  # the EventHandler
     load = Load(questions)
 
     def run(app: Any) -> float:
@@ -86,7 +86,7 @@ def main() -> None:
     fixed = matcher.match("住民票がほしい")
 
     def inline(work: Any, event_id: str, kind: str) -> None:  # answer in the request's thread
-        state._answer(work, event_id, kind, time.perf_counter())
+        state.handle(work, event_id, kind, time.perf_counter())
 
     variants: dict[str, Callable[[], contextlib.AbstractContextManager[None]]] = {
         "echo": contextlib.nullcontext,
@@ -104,7 +104,7 @@ def main() -> None:
     stages: collections.Counter[str] = collections.Counter()
     with contextlib.ExitStack() as stack:
         for owner, name, label in [(matcher, "match", "match"), (state.client, "reply", "reply (SDK send)"),
-                                   (state, "_claim", "dedupe claim (store)"),
+                                   (state, "claim", "dedupe claim (store)"),
                                    (state, "remember", "counts and review (store)"),
                                    (state.conversation, "respond", "respond (match + messages)")]:
             stack.enter_context(_timed(owner, name, label, stages))

@@ -13,11 +13,12 @@ from flask import Flask
 
 from bot.matcher import Answer, Matcher
 from bot.web import create_app as create_bot_app
+from bot.web import events_of
 
 
 def create_app() -> Flask:
     app = create_bot_app()
-    fixed = app.extensions["nakabot"].conversation.matcher.match("住民票がほしい")
+    fixed = events_of(app).conversation.matcher.match("住民票がほしい")
 
     def match(self: Matcher, text: str) -> Answer:
         return fixed

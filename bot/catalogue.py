@@ -17,27 +17,13 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
+from bot import limits
+from bot.channels import CHANNEL_KINDS
 from bot.yamlsource import Document, FieldPath, Problem, field_name, read_document
-
-CHANNEL_KINDS: Mapping[str, str] = MappingProxyType(
-    {
-        "mynaportal": "マイナポータル（ぴったりサービス）",
-        "ibaraki-e": "いばらき電子申請・届出サービス",
-        "konbini": "コンビニ",
-        "post": "郵送",
-        "counter": "市役所の窓口",
-        # Ways to pay a tax or fee (the cashless category): not applications.
-        "pay-app": "スマホ決済アプリ",
-        "pay-web": "地方税お支払サイト",
-        "pay-konbini": "コンビニのレジ",
-    }
-)
-ONLINE_KINDS = frozenset({"mynaportal", "ibaraki-e"})
 
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # YAML's folded style (>-) joins lines with a space, which Japanese text does not want.
@@ -45,8 +31,15 @@ _JAPANESE = r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff5e]"
 _JOINED_SPACE = re.compile(rf"(?<={_JAPANESE})[ \t]+(?={_JAPANESE})")
 # Japanese phone numbers: 0 + area/prefix, written with hyphens, 10 or 11 digits in all.
 PHONE_PATTERN = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
+NOT_INTENTS = {"synonyms.yaml", "texts.yaml"}  # files in intents/ that hold no intent
+# The fields of a procedure file (procedures/README.md lists them for staff; a test
+# keeps the two the same).
+PROCEDURE_FIELDS = ("id", "category", "title", "label", "summary", "who", "when", "channels", "prepare",
+                    "fee", "payment", "hours", "processing", "contact", "related", "keywords", "examples",
+                    "note", "source", "reviewed")
+CHANNEL_FIELDS = ("kind", "url", "need", "hours", "note")
+CONTACT_FIELDS = ("section", "phone")
 MIN_EXAMPLES = 8  # fewer is a warning: the matcher learns residents' words from these
-LABEL_MAX = 20  # LINE quick-reply label limit; the label is what residents tap
 
 
 @dataclass(frozen=True)
@@ -61,7 +54,7 @@ class Channel:
 
     @property
     def online(self) -> bool:
-        return self.kind in ONLINE_KINDS
+        return CHANNEL_KINDS[self.kind].online
 
 
 @dataclass(frozen=True)
@@ -75,7 +68,7 @@ class Procedure:
     id: str
     category: str
     title: str
-    label: str  # resident words for buttons, at most 20 characters
+    label: str  # resident words for buttons, at most limits.QUICK_LABEL characters
     summary: str
     channels: tuple[Channel, ...]
     fee: str | None
@@ -126,6 +119,37 @@ class City:
     reviewed: dt.date
 
 
+# The fixed texts residents read (intents/texts.yaml, where each is explained for staff).
+TEXT_FIELDS = ("welcome", "fallback", "please_type", "clarify", "menu", "category")
+BUTTON_FIELDS = ("menu", "none_of_these", "back_to_menu")  # under buttons:, labels
+# Placeholders a text may hold, filled from procedures/city.yaml (see Texts.fill).
+PLACEHOLDERS = ("代表電話", "受付時間")
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class Texts:
+    """The fixed texts residents read, as staff wrote them in intents/texts.yaml."""
+
+    welcome: str
+    fallback: str
+    please_type: str
+    clarify: str
+    menu: str
+    category: str
+    menu_button: str
+    none_of_these_button: str
+    back_to_menu_button: str
+    path: str
+    lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)  # field -> line
+
+    def fill(self, text: str, city: City) -> str:
+        """The text with {代表電話} and {受付時間} replaced by the city's facts."""
+        values = {"代表電話": f"{city.name}（代表）{city.phone}",
+                  "受付時間": f"（受付 {city.hours}）" if city.hours else ""}
+        return _PLACEHOLDER.sub(lambda found: values[found.group(1)], text)
+
+
 @dataclass(frozen=True)
 class Catalogue:
     city: City
@@ -133,7 +157,13 @@ class Catalogue:
     procedures: tuple[Procedure, ...]
     intents: tuple[Intent, ...]
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]  # (catalogue word, resident words)
+    texts: Texts
     version: str
+
+    # Lookups by id, built once from the tuples above (not part of equality or repr).
+    _procedures: dict[str, Procedure] = field(init=False, repr=False, compare=False)
+    _intents: dict[str, Intent] = field(init=False, repr=False, compare=False)
+    _categories: dict[str, Category] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_procedures", {p.id: p for p in self.procedures})
@@ -141,13 +171,13 @@ class Catalogue:
         object.__setattr__(self, "_categories", {c.id: c for c in self.categories})
 
     def procedure(self, procedure_id: str) -> Procedure | None:
-        return self._procedures.get(procedure_id)  # type: ignore[attr-defined]
+        return self._procedures.get(procedure_id)
 
     def intent(self, intent_id: str) -> Intent | None:
-        return self._intents.get(intent_id)  # type: ignore[attr-defined]
+        return self._intents.get(intent_id)
 
     def category(self, category_id: str) -> Category | None:
-        return self._categories.get(category_id)  # type: ignore[attr-defined]
+        return self._categories.get(category_id)
 
     def in_category(self, category_id: str) -> tuple[Procedure, ...]:
         """The category's procedures, those named in its `first` list leading."""
@@ -237,9 +267,10 @@ class _Reader:
         intents = [
             intent
             for path in sorted(intents_dir.glob("*.yaml"))
-            if path.name != "synonyms.yaml" and (intent := self._read_intent(path)) is not None
+            if path.name not in NOT_INTENTS and (intent := self._read_intent(path)) is not None
         ]
         synonyms = self._read_synonyms(intents_dir / "synonyms.yaml")
+        texts = self._read_texts(intents_dir / "texts.yaml")
 
         self._check_across(procedures, intents)
         ids = {p.id for p in procedures}
@@ -250,13 +281,14 @@ class _Reader:
                                      ("categories", index, "first", position),
                                      f"「{procedure_id}」という手続きはありません")
         catalogue = None
-        if city is not None and not any(p.severity == "error" for p in self.problems):
+        if city is not None and texts is not None and not any(p.severity == "error" for p in self.problems):
             catalogue = Catalogue(
                 city=city,
                 categories=tuple(categories),
                 procedures=tuple(procedures),
                 intents=tuple(intents),
                 synonyms=synonyms,
+                texts=texts,
                 version=self.digest.hexdigest()[:12],
             )
         return Report(catalogue, tuple(self.problems), tuple(self.gaps))
@@ -266,11 +298,14 @@ class _Reader:
         if not path.exists():
             self.problems.append(Problem(shown_as, 1, "(ファイル全体)", "ファイルがありません"))
             return None
+        document, problems = read_document(path, shown_as)  # refuses a file too large to read
+        self.problems.extend(problems)
+        if document is None:
+            self.doc = None
+            return None
         self.digest.update(shown_as.encode())
         self.digest.update(path.read_bytes())
-        document, problems = read_document(path, shown_as)
-        self.problems.extend(problems)
-        if document is not None and not isinstance(document.data, dict):
+        if not isinstance(document.data, dict):
             self._problem((), "「項目: 値」の形で書いてください")
             return None
         self.doc = document
@@ -304,7 +339,7 @@ class _Reader:
                 Category(
                     id=self._identifier((*at, "id")) or "",
                     name=self._text((*at, "name")) or "",
-                    label=self._text((*at, "label"), max_length=LABEL_MAX) or "",
+                    label=self._text((*at, "label"), max_length=limits.QUICK_LABEL) or "",
                     first=self._texts((*at, "first")),
                 )
             )
@@ -315,11 +350,7 @@ class _Reader:
         if self._open(path) is None:
             return None
         self.owner = path.stem
-        self._known_fields(
-            {"id", "category", "title", "label", "summary", "who", "when", "channels", "prepare",
-             "fee", "payment", "hours", "processing", "contact", "related", "keywords", "examples",
-             "note", "source", "reviewed"}
-        )
+        self._known_fields(set(PROCEDURE_FIELDS))
         procedure_id = self._identifier(("id",)) or path.stem
         if procedure_id != path.stem:
             self._problem(("id",), f"ファイル名（{path.stem}.yaml）と同じidにしてください")
@@ -342,7 +373,7 @@ class _Reader:
             id=procedure_id,
             category=category,
             title=self._text(("title",)) or "",
-            label=self._text(("label",), max_length=LABEL_MAX) or "",
+            label=self._text(("label",), max_length=limits.QUICK_LABEL) or "",
             summary=self._text(("summary",)) or "",
             who=self._text(("who",), required=False, nullable=True),
             when=self._text(("when",), required=False, nullable=True),
@@ -401,12 +432,35 @@ class _Reader:
             entries.append((str(word), variants))
         return tuple(entries)
 
+    def _read_texts(self, path: Path) -> Texts | None:
+        if self._open(path) is None or self.doc is None:
+            return None
+        self.owner = "texts"
+        self._known_fields({*TEXT_FIELDS, "buttons", "source", "reviewed"})
+        self._known_fields(set(BUTTON_FIELDS), ("buttons",))
+        found: dict[str, str] = {}
+        lines: dict[str, int] = {}
+        for name in TEXT_FIELDS:
+            text = self._text((name,)) or ""
+            for placeholder in _PLACEHOLDER.findall(text):
+                if placeholder not in PLACEHOLDERS:
+                    allowed = "・".join(f"{{{p}}}" for p in PLACEHOLDERS)
+                    self._problem((name,), f"「{{{placeholder}}}」は使えません（使えるのは {allowed}）")
+            found[name], lines[name] = text, self._line((name,))
+        for name in BUTTON_FIELDS:
+            at: FieldPath = ("buttons", name)
+            found[f"{name}_button"] = self._text(at, max_length=limits.QUICK_LABEL) or ""
+            lines[f"{name}_button"] = self._line(at)
+        self._sources()
+        self._reviewed()
+        return Texts(**found, path=self.doc.path, lines=lines)
+
     # --- parts of a procedure ---------------------------------------------------------
     def _channels(self) -> tuple[Channel, ...]:
         channels = []
         for index, _ in enumerate(self._list(("channels",), required=True)):
             at: FieldPath = ("channels", index)
-            self._known_fields({"kind", "url", "need", "hours", "note"}, at)
+            self._known_fields(set(CHANNEL_FIELDS), at)
             kind = self._text((*at, "kind")) or ""
             if kind and kind not in CHANNEL_KINDS:
                 self._problem((*at, "kind"), f"「{kind}」は使えません（{', '.join(CHANNEL_KINDS)} のどれか）")
@@ -422,7 +476,7 @@ class _Reader:
         return tuple(channels)
 
     def _contact(self) -> Contact:
-        self._known_fields({"section", "phone"}, ("contact",))
+        self._known_fields(set(CONTACT_FIELDS), ("contact",))
         if self._has(("contact", "section")) is False:
             self._problem(("contact", "section"), "必須です（わからないときは ~ と書きます）")
         return Contact(
@@ -553,7 +607,8 @@ class _Reader:
                 if related not in ids:
                     self._problem_at(procedure.path, None, ("related", index),
                                      f"「{related}」という手続きはありません")
-        for item in [*procedures, *intents]:
+        items: list[Procedure | Intent] = [*procedures, *intents]
+        for item in items:
             for index, example in enumerate(item.examples):
                 key = example.strip()
                 if key in first_owner and first_owner[key][0] != item.id:

@@ -7,17 +7,23 @@ says the rest.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import os
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot import content
 from bot.catalogue import CatalogueError
+from bot.config import Settings
 from bot.conversation import Conversation, Incoming
 from bot.evaluation import evaluate, format_report
 from bot.replies import as_text
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -112,8 +118,8 @@ def _ask(args: argparse.Namespace) -> int:
     if args.jsonl:
         for line in sys.stdin:
             question = line.rstrip("\n")
-            answer = conversation.matcher.match(question)
-            print(json.dumps(answer.as_dict(), ensure_ascii=False), flush=True)
+            matched = conversation.matcher.match(question)
+            print(json.dumps(matched.as_dict(), ensure_ascii=False), flush=True)
         return 0
     question = " ".join(args.text)
     if not question:
@@ -172,7 +178,7 @@ def _chat(args: argparse.Namespace) -> int:
 
 def _richmenu(args: argparse.Namespace) -> int:
     from bot import richmenu
-    from bot.config import ConfigError, Settings
+    from bot.config import ConfigError
 
     try:
         root = _root(args)
@@ -207,14 +213,13 @@ def _richmenu(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from bot.config import Settings
-    from bot.web import create_app
+    from bot.web import create_app, events_of
 
     settings = Settings.from_env()
     if args.root is not None:
         settings = replace(settings, catalogue_root=args.root)
     app = create_app(settings)
-    app.extensions["nakabot"].holder.install_sighup()  # kill -HUP: look at the catalogue now
+    events_of(app).holder.install_sighup()  # kill -HUP: look at the catalogue now
     url = f"http://{args.host}:{args.port}/"
     if settings.demo:
         print(f"デモモード（LINEの設定なし）: ブラウザで {url} を開くと、LINEと同じ画面で試せます。"
@@ -256,15 +261,15 @@ def _staff_commands(commands: argparse._SubParsersAction) -> None:
     restore.set_defaults(handler=_restore)
 
     purge = commands.add_parser("purge", help="delete records older than the retention period")
-    purge.add_argument("--days", type=int, default=None, help="default NAKABOT_RETENTION_DAYS (180)")
+    purge.add_argument("--days", type=int, default=None,
+                       help=f"default NAKABOT_RETENTION_DAYS ({Settings.retention_days})")
     purge.set_defaults(handler=_purge)
 
     admin_hash = commands.add_parser("admin-hash", help="make ADMIN_PASSWORD_HASH from a password")
     admin_hash.set_defaults(handler=_admin_hash)
 
 
-def _date(text: str):  # type: ignore[no-untyped-def]
-    import datetime as dt
+def _date(text: str) -> dt.date:
 
     try:
         return dt.date.fromisoformat(text)
@@ -272,8 +277,7 @@ def _date(text: str):  # type: ignore[no-untyped-def]
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text}") from None
 
 
-def _open_store():  # type: ignore[no-untyped-def]
-    from bot.config import Settings
+def _open_store() -> tuple[Settings, Store]:
     from bot.store import open_store
 
     settings = Settings.from_env()
@@ -281,8 +285,6 @@ def _open_store():  # type: ignore[no-untyped-def]
 
 
 def _report(args: argparse.Namespace) -> int:
-    import datetime as dt
-
     from bot import report
     from bot.store import StoreError
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from bot.content import DEFAULT_ROOT, resolve_root
 from bot.privacy import random_secret
@@ -20,6 +22,8 @@ class ConfigError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    """Every setting and its default, once: from_env() falls back to these defaults."""
+
     channel_secret: str | None = field(default=None, repr=False)
     access_token: str | None = field(default=None, repr=False)
     api_base_url: str = DEFAULT_API_BASE_URL
@@ -58,16 +62,14 @@ class Settings:
         if bool(secret) != bool(token):
             missing = "LINE_CHANNEL_ACCESS_TOKEN" if secret else "LINE_CHANNEL_SECRET"
             raise ConfigError(f"{missing} is not set: set both LINE variables, or neither for demo mode")
-        base = env.get("LINE_API_BASE_URL", DEFAULT_API_BASE_URL).rstrip("/")
-        if not base.startswith(("https://", "http://127.0.0.1", "http://localhost")):
-            raise ConfigError("LINE_API_BASE_URL must be https:// (or http on this machine for tests)")
+        base = api_base_url(env.get("LINE_API_BASE_URL", DEFAULT_API_BASE_URL))
         root = resolve_root(env=env)
         pseudonym_secret = env.get("NAKABOT_PSEUDONYM_SECRET") or None
         try:
-            retention_days = int(env.get("NAKABOT_RETENTION_DAYS") or 180)
-            reload_interval = float(env.get("NAKABOT_RELOAD_SECONDS") or 2.0)
+            retention_days = int(env.get("NAKABOT_RETENTION_DAYS") or cls.retention_days)
+            reload_interval = float(env.get("NAKABOT_RELOAD_SECONDS") or cls.reload_interval)
             reply_threads = int(env.get("NAKABOT_REPLY_THREADS") or cls.reply_threads)
-            proxies = int(env.get("NAKABOT_PROXIES") or 0)
+            proxies = int(env.get("NAKABOT_PROXIES") or cls.proxies)
         except ValueError as error:
             raise ConfigError(f"NAKABOT_RETENTION_DAYS / NAKABOT_RELOAD_SECONDS / NAKABOT_REPLY_THREADS / "
                               f"NAKABOT_PROXIES: {error}") from None
@@ -85,3 +87,36 @@ class Settings:
                    pseudonym_secret_from_env=pseudonym_secret is not None,
                    admin_password_hash=env.get("ADMIN_PASSWORD_HASH") or None,
                    flask_secret_key=env.get("FLASK_SECRET_KEY") or None)
+
+
+def api_base_url(value: str) -> str:
+    """LINE_API_BASE_URL, parsed: https to any host, plain http only to this machine.
+
+    The access token goes with every call, so a prefix test was not enough:
+    http://127.0.0.1.evil.example and http://127.0.0.1@evil.example both began like
+    this machine and sent it in clear to another host. A user:password@ part is refused.
+    """
+    problem = "LINE_API_BASE_URL must be https://HOST (or http://127.0.0.1, [::1] or localhost for tests)"
+    if any(c <= " " or c == "\\" for c in value):
+        raise ConfigError(f"{problem}: no spaces, control characters or backslashes")
+    url = urlsplit(value)
+    try:
+        url.port  # noqa: B018  (raises ValueError for a port that is not a number)
+    except ValueError:
+        raise ConfigError(f"{problem}: the port is not a number") from None
+    if "@" in url.netloc:
+        raise ConfigError(f"{problem}: no user name or password in it")
+    if not url.hostname or url.query or url.fragment:
+        raise ConfigError(problem)
+    if url.scheme == "https" or (url.scheme == "http" and _loopback(url.hostname)):
+        return value.rstrip("/")
+    raise ConfigError(problem)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback  # 127.0.0.0/8 and ::1
+    except ValueError:
+        return False

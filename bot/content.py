@@ -14,6 +14,7 @@ from pathlib import Path
 
 from bot import catalogue as catalogue_module
 from bot.catalogue import Catalogue, CatalogueError, Report
+from bot.matcher import Thresholds
 from bot.replies import LimitError, Replies
 from bot.yamlsource import Problem
 
@@ -81,9 +82,15 @@ def render_problems(catalogue: Catalogue) -> list[Problem]:
             replies.category(category)
         except LimitError as error:
             problems.append(Problem("procedures/categories.yaml", 1, category.id, str(error)))
-    for render in (replies.menu, replies.fallback, replies.welcome, replies.please_type):
+    # The fixed texts (intents/texts.yaml), with the city's facts filled in; a clarify
+    # with as many procedures as the matcher may offer.
+    texts = catalogue.texts
+    asked = [p.id for p in catalogue.procedures[:Thresholds().clarify_max]]
+    for name, render in [("menu", replies.menu), ("fallback", replies.fallback), ("welcome", replies.welcome),
+                         ("please_type", replies.please_type), ("clarify", lambda: replies.clarify(asked))]:
         try:
             render()
         except LimitError as error:
-            problems.append(Problem("procedures/city.yaml", 1, "(LINEの表示)", str(error)))
+            problems.append(Problem(texts.path, texts.lines.get(name, 1), name,
+                                    f"LINEの上限をこえます: {error}"))
     return problems

@@ -18,9 +18,11 @@ from typing import Any
 
 from bot.conversation import Conversation, Incoming, Outcome
 from bot.matcher import Answer
+from bot.normalize import fold
 from bot.privacy import mask
 from bot.store import Store, now, timestamp
 
+PER_RESIDENT_HOUR = 30  # questions kept for review per resident and hour
 ROW_FIELDS = frozenset({"at", "channel", "text", "normalized", "candidates", "kind", "answer_id", "score",
                         "resident"})
 
@@ -39,15 +41,25 @@ def review_row(conversation: Conversation, incoming: Incoming, outcome: Outcome,
     # The normal form is stored too: the masked text's, never the raw one's. When masking
     # found nothing, that is the form the matcher already made (no second analysis).
     forms = answer.forms if masked == incoming.text else None
+    normalized = (forms or conversation.matcher.normalize(masked)).surface
+    # Normalising drops every separator, so digits kept apart in the text can meet there
+    # (1234★5678★9012 -> 123456789012): the normal form is masked again, to be sure.
+    if (again := mask(normalized)) != normalized:
+        normalized = fold(again)
     return {"at": timestamp(at or now()), "channel": channel, "text": masked,
-            "normalized": (forms or conversation.matcher.normalize(masked)).surface,
+            "normalized": normalized,
             "candidates": [[c.id, round(c.score, 1)] for c in answer.candidates],
             "kind": answer.kind, "answer_id": answer.id, "score": round(answer.score, 1),
             "resident": incoming.resident}
 
 
-def record(store: Store, outcome: Outcome, row: dict[str, Any] | None) -> bool:
+def record(store: Store, outcome: Outcome, row: dict[str, Any] | None,
+           per_hour: int = PER_RESIDENT_HOUR) -> bool:
     """Count the answer, and keep `row` (from review_row) if there is one; True if kept.
+
+    A resident who already added `per_hour` questions in the past hour is counted but
+    not kept: any LINE friend can send distinct texts, and each one costs staff a line
+    and /admin's grouping some work.
 
     Raises StoreError; callers log it, with the row, and carry on.
     """
@@ -58,6 +70,9 @@ def record(store: Store, outcome: Outcome, row: dict[str, Any] | None) -> bool:
         return False
     store.count(answer.kind, answer.id)
     if row is None:
+        return False
+    resident = row["resident"]
+    if resident and store.questions_from(resident, now() - dt.timedelta(hours=1)) >= per_hour:
         return False
     save(store, row)
     return True

@@ -13,10 +13,16 @@ run the matcher, which is pure Python and holds the GIL. CPython hands the GIL o
 every 5 ms by default, so a request thread that only has to check a signature and
 queue an event can wait behind several 5 ms slices; 0.5 ms cut the webhook p99 and
 raised saturation throughput in bench/load.py (figures in docs/performance.md).
+
+Fatal signals. A worker killed by SIGBUS or SIGSEGV (a memory-mapped file cut short
+under it: SQLite's -shm, see SQLite.check_shared_memory) would vanish with only
+gunicorn's "was sent SIGBUS" in the log; faulthandler writes the Python stack of every
+thread to stderr first, so the log says where. gunicorn then starts a new worker.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import gc
 import sys
 from typing import Any
@@ -34,3 +40,4 @@ def when_ready(server: Any) -> None:
 
 def post_fork(server: Any, worker: Any) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
+    faulthandler.enable(all_threads=True)

@@ -6,7 +6,7 @@ import json
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import urllib3
@@ -22,6 +22,7 @@ from linebot.v3.webhooks import (
 )
 
 from bot.conversation import Incoming
+from bot.logs import log_event
 from bot.privacy import pseudonym
 from bot.replies import Message
 
@@ -57,6 +58,8 @@ def parse(parser: WebhookParser, body: str, signature: str | None) -> list[Event
         payload = json.loads(body)
     except ValueError as error:  # JSONDecodeError
         raise BadRequest("unreadable body: not JSON") from error
+    except RecursionError as error:  # [[[[...]]]] nested deeper than Python's recursion limit
+        raise BadRequest("unreadable body: nested too deeply") from error
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise BadRequest("unreadable body: no events array")
     events: list[Event | UnreadableMessage] = []
@@ -66,9 +69,9 @@ def parse(parser: WebhookParser, body: str, signature: str | None) -> list[Event
         except Exception as error:  # pydantic, ValueError, TypeError, KeyError...: skip this one
             kind = raw.get("type") if isinstance(raw, dict) else None
             message = UnreadableMessage.of(raw)
-            log.warning(json.dumps({"event": "event_unreadable", "index": number,
-                                    "type": str(kind)[:40] if kind is not None else None,
-                                    "error": type(error).__name__, "answered": message is not None}))
+            log_event(log, "event_unreadable", logging.WARNING, index=number,
+                      type=str(kind)[:40] if kind is not None else None,
+                      error=type(error).__name__, answered=message is not None)
             if message is not None:
                 events.append(message)
     return events
@@ -228,8 +231,8 @@ class LineClient:
     def reply(self, reply_token: str, messages: list[Message]) -> bool:
         """Send a reply; True when LINE accepted it. Failures are logged, never raised."""
         if not 1 <= len(messages) <= 5:  # LINE's own bounds; anything else is a bug of ours
-            log.error(json.dumps({"event": "reply_failed", "status": 0, "attempt": 0,
-                                  "reason": f"invalid message: {len(messages)} messages"}))
+            log_event(log, "reply_failed", logging.ERROR, status=0, attempt=0,
+                      reason=f"invalid message: {len(messages)} messages")
             return False
         request = self._prepared.construct(reply_token=reply_token, messages=messages)
         started = self._clock()
@@ -237,15 +240,14 @@ class LineClient:
             status, reason, wait = self._send(request)
             if status == 200:
                 if attempt > 1:
-                    log.info(json.dumps({"event": "reply_retried", "attempts": attempt}))
+                    log_event(log, "reply_retried", attempts=attempt)
                 return True
             retry = (status in RETRY_STATUSES or status == 0) and attempt < self.attempts
             delay = wait if wait is not None else self.backoff * 2 ** (attempt - 1) * (0.5 + random.random())
             retry = retry and self._clock() + delay - started < self.deadline
             # 400 after a retry: the earlier attempt most likely arrived and used the token.
-            log.warning(json.dumps({"event": "reply_failed", "status": status, "attempt": attempt,
-                                    "reason": reason, "retry": retry,
-                                    "maybe_delivered": status == 400 and attempt > 1}))
+            log_event(log, "reply_failed", logging.WARNING, status=status, attempt=attempt, reason=reason,
+                      retry=retry, maybe_delivered=status == 400 and attempt > 1)
             if not retry:
                 return False
             self._sleep(delay)
@@ -269,9 +271,9 @@ class LineClient:
         self._client.close()
 
 
-def _retry_after(headers: object) -> float | None:
-    try:
-        value = headers.get("Retry-After") if headers is not None else None  # type: ignore[attr-defined]
+def _retry_after(headers: Mapping[str, str] | None) -> float | None:
+    try:  # headers come from the SDK: anything that is not a mapping counts as absent
+        value = headers.get("Retry-After") if headers is not None else None
         return min(max(float(value), 0.0), RETRY_AFTER_CAP) if value is not None else None
     except (TypeError, ValueError, AttributeError):
         return None

@@ -220,8 +220,8 @@ class Matcher:
         forms, ranked = self.rank(text)
         t = self.thresholds
         if not ranked or not self._confident(ranked):
-            best = ranked[0].score if ranked else 0.0
-            return Answer("fallback", None, tuple(ranked[: t.clarify_max]), best, text, forms)
+            top = ranked[0].score if ranked else 0.0
+            return Answer("fallback", None, tuple(ranked[: t.clarify_max]), top, text, forms)
         best = ranked[0]
         close = [c for c in ranked[: t.clarify_max] if c.score >= best.score - t.clarify_margin]
         if len(close) > 1:
@@ -294,10 +294,10 @@ class Matcher:
                 word = term.forms.reading or term.text
                 shown, before = owner.get(word, (term.text, 0.0))
                 owner[word] = (shown, max(before, weight))
-        result = {}
-        for owner, words in found.items():
+        result: dict[int, tuple[float, list[str]]] = {}
+        for entry, words in found.items():
             kept = _without_overlaps(words)
-            result[owner] = (sum(weight for _, weight in kept.values()), [text for text, _ in kept.values()])
+            result[entry] = (sum(weight for _, weight in kept.values()), [text for text, _ in kept.values()])
         return result
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from sudachipy import Dictionary, SplitMode
+from sudachipy import Dictionary, PosMatcher, SplitMode, Tokenizer
 
 _HIRAGANA = "".join(chr(c) for c in range(ord("ぁ"), ord("ゖ") + 1))
 _KATAKANA = "".join(chr(c) for c in range(ord("ァ"), ord("ヶ") + 1))
@@ -109,13 +109,13 @@ def _dictionary() -> Dictionary:
 
 
 @lru_cache(maxsize=1)
-def _skipped():  # type: ignore[no-untyped-def]
+def _skipped() -> PosMatcher:
     # Symbols and spaces have no reading. A PosMatcher tests a morpheme's part-of-speech
     # id in Rust; reading part_of_speech() built a tuple of six strings per morpheme.
     return _dictionary().pos_matcher(lambda pos: pos[0] in _SKIP_POS)
 
 
-def _tokenizer():  # type: ignore[no-untyped-def]
+def _tokenizer() -> Tokenizer:
     # Sudachi tokenizers are not safe to share between threads: one per thread.
     tokenizer = getattr(_local, "tokenizer", None)
     if tokenizer is None:

@@ -34,9 +34,11 @@ class PostgreSQL:
     def connect(self) -> psycopg.Connection[Any]:
         # Autocommit, as SQLite's isolation_level=None: begin() opens a transaction when a
         # write needs one. A connect timeout keeps an unreachable server from hanging a worker.
-        options = {} if "connect_timeout" in self.url else {"connect_timeout": self.connect_timeout}
+        # A timeout written in the URL wins (psycopg leaves out a None keyword).
+        timeout = None if "connect_timeout" in self.url else self.connect_timeout
         try:
-            return psycopg.connect(self.url, autocommit=True, application_name="nakabot", **options)
+            return psycopg.connect(self.url, autocommit=True, application_name="nakabot",
+                                   connect_timeout=timeout)
         except psycopg.OperationalError as error:
             raise Unreachable(str(error).strip()) from error
 

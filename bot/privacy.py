@@ -2,7 +2,10 @@
 
 `mask` replaces what can be recognised by its shape: e-mail addresses, 12-digit My
 Numbers, phone numbers, postal codes and any other long run of digits, written in
-half- or full-width characters, with hyphens, spaces or neither.
+half- or full-width characters or kanji digits (一二三…〇), with hyphens, dots, slashes,
+middle dots (・), spaces or neither; addresses also as "taro(at)example.com", with
+spaces around "@" and ".", or with a Japanese full stop (。) for the dot. It runs in
+time linear in the text's length, whatever the text (see PATTERNS).
 
 Names cannot be found reliably: Japanese has no capitals or spaces to mark them, and
 a surname is often an ordinary word (中村, 小林, 森). Nothing here tries; the bot asks
@@ -15,6 +18,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Iterator
 
 MY_NUMBER = "［個人番号］"
 PHONE = "［電話番号］"
@@ -22,41 +26,84 @@ EMAIL = "［メール］"
 POSTAL = "［郵便番号］"
 NUMBER = "［番号］"
 
-# Matching runs on a same-length ASCII mirror of the text (full-width ０-９, Ａ-Ｚ, ＠, －
-# and the dashes residents type become their ASCII forms), so a match's span is also
-# its span in the original and everything that is not masked stays as written.
+# Matching runs on a same-length mirror of the text, so a match's span is also its span
+# in the original and everything that is not masked stays as written. In the mirror:
+# full-width ０-９, Ａ-Ｚ, ＠, （ and the like are ASCII; the dashes residents type are "-";
+# kanji digits 〇一二…九 are 0-9; the dots 。｡・･ are "."; 〜 is "~"; ideographic space " ".
 _WIDE = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
-_DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−ーｰ－"), ord("-"))
-_MIRROR = {**_WIDE, **_DASHES, 0x3000: ord(" ")}
+_DASHES = dict.fromkeys(map(ord, "‐‑‒–—―−ーｰ－﹣"), ord("-"))
+_KANJI_DIGITS = {ord(k): ord(d) for k, d in zip("〇一二三四五六七八九零", "01234567890", strict=True)}
+_DOTS = dict.fromkeys(map(ord, "。｡・･"), ord("."))
+_MIRROR = {**_WIDE, **_DASHES, **_KANJI_DIGITS, **_DOTS,
+           0x3000: ord(" "), ord("〜"): ord("~"), ord("﹫"): ord("@")}
 
-_SEP = r"[- ]?"
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"[A-Za-z0-9._%+-]+ ?@ ?[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"), EMAIL),
+# Every pattern has a bounded width (no unbounded repeat), so one attempt at one place
+# costs a bounded number of steps and masking is linear in the text's length
+# (bench/mask_speed.py; tests/test_privacy.py checks the widths).
+#
+# Between the digit groups of a My Number or a phone number: a separator character with
+# up to two spaces either side ("1234 - 5678", "090.1234.5678", "1234・5678"), or spaces.
+_SEP = r" {0,2}[-./:_,~*#=|]? {0,2}"
+# An e-mail address is found from its "@" (or "(at)", "アットマーク"): the domain is read
+# forwards from there and the local part backwards, each a bounded match, so a long run
+# of letters or dashes with no "@" costs nothing (the "@" search is one linear scan).
+_AT = re.compile(r" {0,2}(?:@|\((?i:at)\)|\[(?i:at)\]|<(?i:at)>|アットマ-ク|あっとま-く) {0,2}")
+_DOT = r" {0,2}(?:\.|\((?i:dot)\)|\[(?i:dot)\]) {0,2}"
+_LABEL = r"[A-Za-z0-9-]{1,63}"
+_DOMAIN = re.compile(rf"{_LABEL}(?:{_DOT}{_LABEL}){{1,8}}")
+# The local part, matched on the reversed mirror: ASCII, or kana/kanji (たろう@example.jp;
+# at most 16 such characters, so a sentence written straight before it is not swallowed).
+_LOCAL_REVERSED = re.compile(r"[A-Za-z0-9._%+-]{1,64}|[\u3040-\u30ff\u3400-\u9fff々-]{1,16}")
+PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?<![0-9])[0-9]{{4}}{_SEP}[0-9]{{4}}{_SEP}[0-9]{{4}}(?![0-9])"), MY_NUMBER),
     # 029-298-1111, 090 1234 5678, 029(298)1111, +81-90-1234-5678: 10 or 11 digits from 0.
-    (re.compile(r"(?:\+81[- ]?|(?<![0-9]))\(?0?[0-9]{1,4}\)?[- ()]?[0-9]{1,4}\)?[- ]?[0-9]{3,4}(?![0-9])"),
-     PHONE),
-    (re.compile(rf"〒 ?[0-9]{{3}}{_SEP}[0-9]{{4}}(?![0-9])|(?<![0-9])[0-9]{{3}}-[0-9]{{4}}(?![0-9])"
+    (re.compile(rf"(?:\+81 ?-? ?|(?<![0-9]))\(?0?[0-9]{{1,4}}\)?{_SEP}\(?[0-9]{{1,4}}\)?{_SEP}"
+                rf"[0-9]{{3,4}}(?![0-9])"), PHONE),
+    (re.compile(r"〒 ?[0-9]{3}[- ]?[0-9]{4}(?![0-9])|(?<![0-9])[0-9]{3}-[0-9]{4}(?![0-9])"
                 r"|(?<![0-9])[0-9]{7}(?![0-9])"), POSTAL),
     # Anything else this long is an account, card or insurance number more often than not.
-    (re.compile(r"(?<![0-9])[0-9](?:[- ]?[0-9]){7,}(?![0-9])"), NUMBER),
+    # Up to 64 digits a match; a longer run is several matches, joined into one placeholder.
+    (re.compile(r"[0-9](?:[- ]?[0-9]){7,63}"), NUMBER),
 )
 
 
 def mask(text: str) -> str:
     """The text with personal data replaced by ［…］ placeholders; the rest unchanged."""
     mirror = text.translate(_MIRROR)
+    taken = bytearray(len(text))  # 1 where a span was already masked: overlaps in linear time
     spans: list[tuple[int, int, str]] = []
-    for pattern, label in _PATTERNS:
-        for found in pattern.finditer(mirror):
-            start, end = found.span()
-            if label == PHONE and not _is_phone(found.group()):
+    for pattern, label in ((None, EMAIL), *PATTERNS):
+        found = _emails(mirror) if pattern is None else (match.span() for match in pattern.finditer(mirror))
+        for start, end in found:
+            if label == PHONE and not _is_phone(mirror[start:end]):
                 continue
-            if not any(start < e and s < end for s, e, _ in spans):
+            if not any(taken[start:end]):
+                taken[start:end] = b"\x01" * (end - start)
                 spans.append((start, end, label))
-    for start, end, label in sorted(spans, reverse=True):
-        text = text[:start] + label + text[end:]
-    return text
+    if not spans:
+        return text
+    pieces: list[str] = []
+    at = 0
+    for start, end, label in sorted(spans):
+        if start == at and pieces and pieces[-1] == label:  # one long number, matched in parts
+            at = end
+            continue
+        pieces += [text[at:start], label]
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _emails(mirror: str) -> Iterator[tuple[int, int]]:
+    reversed_mirror = None
+    for at in _AT.finditer(mirror):
+        domain = _DOMAIN.match(mirror, at.end())
+        if domain is None:
+            continue
+        reversed_mirror = reversed_mirror or mirror[::-1]
+        local = _LOCAL_REVERSED.match(reversed_mirror, len(mirror) - at.start())
+        if local is not None:
+            yield at.start() - len(local.group()), domain.end()
 
 
 def _is_phone(candidate: str) -> bool:

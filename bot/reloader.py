@@ -16,25 +16,27 @@ catalogue takes seconds and runs in a short-lived thread, so no resident waits f
 
 from __future__ import annotations
 
-import json
 import logging
 import signal
 import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from bot import content
 from bot.conversation import Conversation
+from bot.logs import log_event
 
 log = logging.getLogger("bot.reloader")
 Signature = tuple[tuple[str, int, int], ...]
 
 
 class CatalogueHolder:
-    def __init__(self, root: Path, interval: float | None = 2.0,
+    def __init__(self, root: Path, interval: float | None,
                  clock: Callable[[], float] = time.monotonic, background: bool = True) -> None:
-        """Load the catalogue under root (CatalogueError if invalid); interval None: never reload."""
+        """Load the catalogue under root (CatalogueError if invalid); check its files' times
+        every `interval` seconds (Settings.reload_interval), or never with None."""
         self.root = root
         self.interval = interval
         self.background = background
@@ -99,23 +101,19 @@ class CatalogueHolder:
             serving = self._conversation.catalogue.version
             report = content.inspect(self.root)
             if report.errors or report.catalogue is None:
-                log.error(json.dumps({
-                    "event": "catalogue_refused", "serving": serving,
-                    "problems": [str(p) for p in report.errors][:50],
-                }, ensure_ascii=False))
+                log_event(log, "catalogue_refused", logging.ERROR, serving=serving,
+                          problems=[str(p) for p in report.errors][:50])
                 return False
             if report.catalogue.version == serving:
                 return False
             started = time.perf_counter()
             self._conversation = Conversation(report.catalogue)
-            log.info(json.dumps({
-                "event": "catalogue_reloaded", "from": serving, "to": report.catalogue.version,
-                "procedures": len(report.catalogue.procedures),
-                "build_ms": round((time.perf_counter() - started) * 1000, 1),
-            }))
+            versions: dict[str, Any] = {"from": serving, "to": report.catalogue.version}  # "from": a keyword
+            log_event(log, "catalogue_reloaded", **versions, procedures=len(report.catalogue.procedures),
+                      build_ms=round((time.perf_counter() - started) * 1000, 1))
             return True
         except Exception:  # a reload must never break answering
-            log.exception(json.dumps({"event": "catalogue_reload_failed"}))
+            log_event(log, "catalogue_reload_failed", logging.ERROR, exc_info=True)
             return False
         finally:
             self._lock.release()

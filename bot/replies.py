@@ -4,8 +4,8 @@ The dicts are exactly what is sent: the webhook parses them with line-bot-sdk's
 models, the simulator draws them, and `nakabot ask` prints them as text.
 A reply depends only on the catalogue, so each is built and checked once and then
 shared between requests and threads: callers read the messages, never change them.
-Limits (../shared/research/line-api.md 2.3) are checked here, because the SDK's
-models do not check text length, labels, altText or bubble size.
+LINE's limits (bot/limits.py) are checked here, because the SDK's models do not
+check text length, labels, altText or bubble size.
 """
 
 from __future__ import annotations
@@ -15,19 +15,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.catalogue import CHANNEL_KINDS, Catalogue, Category, Procedure
+from bot import limits
+from bot.catalogue import Catalogue, Category, Procedure
+from bot.channels import CHANNEL_KINDS, DEFAULT_KIND
+from bot.limits import utf16_length
 from bot.matcher import INTENT_PREFIX, Answer
 
 Message = dict[str, Any]
-
-MAX_MESSAGES = 5
-MAX_TEXT_UTF16 = 5000
-MAX_ALT_TEXT = 1500
-MAX_QUICK_REPLIES = 13
-MAX_QUICK_LABEL = 20
-MAX_BUTTON_LABEL = 40
-MAX_POSTBACK_DATA = 300
-MAX_BUBBLE_BYTES = 30_000
 
 # Colours chosen for contrast on white (WCAG AA or better) and large default text.
 INK = "#1A1A1A"
@@ -35,16 +29,6 @@ MUTED = "#4D4D4D"
 ACCENT = "#0B6E3A"  # deep green, 6.6:1 on white
 WARN = "#8A4B00"
 
-HEADLINES = {
-    "mynaportal": "スマホで申請できます",
-    "ibaraki-e": "スマホで申請できます",
-    "konbini": "コンビニで取れます",
-    "post": "郵送でできます",
-    "counter": "窓口での手続きです",
-    "pay-app": "スマホのアプリで払えます",
-    "pay-web": "ネットで払えます",
-    "pay-konbini": "コンビニで払えます",
-}
 ASK_CITY = "詳しくは市役所へ"
 
 
@@ -85,11 +69,6 @@ class Replies:
             messages = self._built[key] = _checked(build())
         return messages
 
-    @property
-    def city_contact(self) -> str:
-        city = self.catalogue.city
-        return f"{city.name}（代表）{city.phone}"
-
     def for_answer(self, answer: Answer) -> list[Message]:
         if answer.kind == "procedure" and answer.id:
             procedure = self.catalogue.procedure(answer.id)
@@ -107,7 +86,7 @@ class Replies:
     def _procedure(self, procedure: Procedure) -> list[Message]:
         related = [p for r in procedure.related if (p := self.catalogue.procedure(r))]
         items = [_postback_item(p.label, postback_for_procedure(p.id)) for p in related[:4]]
-        items.append(_postback_item("メニュー", POSTBACK_MENU))
+        items.append(_postback_item(self.catalogue.texts.menu_button, POSTBACK_MENU))
         card = {
             "type": "flex",
             "altText": _alt_text(procedure),
@@ -131,40 +110,28 @@ class Replies:
                     items.append(_message_item(intent.title, intent.examples[0]))
             elif procedure := self.catalogue.procedure(entry_id):
                 items.append(_postback_item(procedure.label, postback_for_procedure(procedure.id)))
-        items.append(_postback_item("どれでもない", POSTBACK_MENU))
-        text = "どの手続きのことですか？\n下のボタンから選んでください。"
-        return _checked([_text(text, items)])
+        items.append(_postback_item(self.catalogue.texts.none_of_these_button, POSTBACK_MENU))
+        return _checked([_text(self._fixed("clarify"), items)])
 
     def fallback(self) -> list[Message]:
-        text = (
-            "すみません、ご質問にあう手続きが見つかりませんでした。\n"
-            "「住民票がほしい」「介護認定の申請」のように、手続きの名前を短く送ってみてください。\n"
-            "下のボタンから分類を選ぶこともできます。\n"
-            f"お電話でのご相談は {self.city_contact} へどうぞ。"
-            + (f"（受付 {self.catalogue.city.hours}）" if self.catalogue.city.hours else "")
-        )
-        return self._once(("fallback",), lambda: [_text(text, self._menu_items())])
+        return self._with_menu("fallback")
 
     def welcome(self) -> list[Message]:
-        text = (
-            "友だち追加ありがとうございます。那珂市の手続き案内です。\n"
-            "スマホで申請できるか、コンビニで証明書が取れるか、何を持っていけばよいか、"
-            "どこに聞けばよいかをご案内します。\n"
-            "このボットはあなたの個人の記録は見られません。"
-            "マイナンバーや暗証番号をおたずねすることもありません。送らないでください。\n"
-            "知りたい手続きを短く送るか、下のボタンから選んでください。"
-        )
-        return self._once(("welcome",), lambda: [_text(text, self._menu_items())])
+        return self._with_menu("welcome")
 
     def please_type(self) -> list[Message]:
-        text = (
-            "ありがとうございます。このボットは文字のご質問にお答えします。\n"
-            "知りたい手続きを文字で送るか、下のボタンから選んでください。"
-        )
-        return self._once(("please_type",), lambda: [_text(text, self._menu_items())])
+        return self._with_menu("please_type")
 
     def menu(self) -> list[Message]:
-        return self._once(("menu",), lambda: [_text("知りたい分類を選んでください。", self._menu_items())])
+        return self._with_menu("menu")
+
+    def _fixed(self, name: str) -> str:
+        """One of the fixed texts (intents/texts.yaml), the city's facts filled in."""
+        texts = self.catalogue.texts
+        return texts.fill(getattr(texts, name), self.catalogue.city)
+
+    def _with_menu(self, name: str) -> list[Message]:
+        return self._once((name,), lambda: [_text(self._fixed(name), self._menu_items())])
 
     def category(self, category: Category) -> list[Message]:
         """Every procedure of the category as a big button (quick replies hold only 13)."""
@@ -180,7 +147,7 @@ class Replies:
             "size": "giga",
             "header": {"type": "box", "layout": "vertical", "contents": [
                 _line(category.name, size="lg", weight="bold"),
-                _line("手続きをえらんでください。", size="md", color=MUTED),
+                _line(self._fixed("category"), size="md", color=MUTED),
             ]},
             "body": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": buttons},
         }
@@ -188,7 +155,8 @@ class Replies:
             "type": "flex",
             "altText": f"「{category.name}」の手続き：" + "、".join(p.label for p in procedures),
             "contents": bubble,
-            "quickReply": {"items": [_postback_item("メニューに戻る", POSTBACK_MENU)]},
+            "quickReply": {"items": [_postback_item(self.catalogue.texts.back_to_menu_button,
+                                                    POSTBACK_MENU)]},
         }
         return [card]
 
@@ -211,7 +179,7 @@ class Replies:
                 detail.append("時間：" + channel.hours)
             if channel.note:
                 detail.append(channel.note)
-            body.append(_section(CHANNEL_KINDS[channel.kind], detail))
+            body.append(_section(CHANNEL_KINDS[channel.kind].label, detail))
         if p.who:
             body.append(_section("対象", [p.who]))
         if p.when:
@@ -253,25 +221,26 @@ class Replies:
 
 def _headline(p: Procedure) -> str:
     kinds = [c.kind for c in p.channels]
-    best = kinds[0] if kinds else "counter"
-    others = [CHANNEL_KINDS[k] for k in kinds[1:]]
-    headline = HEADLINES[best]
-    if best in ("mynaportal", "ibaraki-e"):
-        headline += f"（{CHANNEL_KINDS[best]}）"
+    best = CHANNEL_KINDS[kinds[0] if kinds else DEFAULT_KIND]
+    others = [CHANNEL_KINDS[k].label for k in kinds[1:]]
+    headline = best.headline
+    if best.online:
+        headline += f"（{best.label}）"
     if others:
         headline += "\nほかに：" + "・".join(others)
     return headline
 
 
 def _alt_text(p: Procedure) -> str:
-    return f"{p.title}：{HEADLINES[p.channels[0].kind] if p.channels else ''}。{p.summary}"[:MAX_ALT_TEXT]
+    headline = CHANNEL_KINDS[p.channels[0].kind].headline if p.channels else ""
+    return f"{p.title}：{headline}。{p.summary}"[:limits.ALT_TEXT]
 
 
 # --- LINE JSON pieces -----------------------------------------------------------------
 def _text(text: str, quick_items: list[dict[str, Any]] | None = None) -> Message:
     message: Message = {"type": "text", "text": text}
     if quick_items:
-        message["quickReply"] = {"items": quick_items[:MAX_QUICK_REPLIES]}
+        message["quickReply"] = {"items": quick_items[:limits.QUICK_REPLIES]}
     return message
 
 
@@ -315,32 +284,28 @@ def _button(label: str, action: dict[str, Any], primary: bool) -> dict[str, Any]
 
 
 # --- limits ---------------------------------------------------------------------------
-def utf16_length(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
 def limit_problems(messages: list[Message]) -> list[str]:
     """Every way `messages` break LINE's limits, in words (empty when all is well)."""
     problems = []
-    if not 1 <= len(messages) <= MAX_MESSAGES:
-        problems.append(f"messages: {len(messages)} (1〜{MAX_MESSAGES})")
+    if not 1 <= len(messages) <= limits.MESSAGES:
+        problems.append(f"messages: {len(messages)} (1〜{limits.MESSAGES})")
     for index, message in enumerate(messages):
         where = f"messages[{index}]"
-        if message["type"] == "text" and not 0 < utf16_length(message["text"]) <= MAX_TEXT_UTF16:
+        if message["type"] == "text" and not 0 < utf16_length(message["text"]) <= limits.TEXT_UTF16:
             problems.append(f"{where}.text: {utf16_length(message['text'])} UTF-16 units")
         if message["type"] == "flex":
-            if not 0 < len(message["altText"]) <= MAX_ALT_TEXT:
+            if not 0 < len(message["altText"]) <= limits.ALT_TEXT:
                 problems.append(f"{where}.altText: {len(message['altText'])} characters")
             size = len(json.dumps(message["contents"], ensure_ascii=False).encode())
-            if size > MAX_BUBBLE_BYTES:
-                problems.append(f"{where}.contents: {size} bytes (>{MAX_BUBBLE_BYTES})")
+            if size > limits.BUBBLE_BYTES:
+                problems.append(f"{where}.contents: {size} bytes (>{limits.BUBBLE_BYTES})")
             for action in _actions(message["contents"]):
-                problems += _action_problems(action, MAX_BUTTON_LABEL, where)
+                problems += _action_problems(action, limits.BUTTON_LABEL, where)
         items = message.get("quickReply", {}).get("items", [])
-        if len(items) > MAX_QUICK_REPLIES:
+        if len(items) > limits.QUICK_REPLIES:
             problems.append(f"{where}.quickReply: {len(items)} items")
         for item in items:
-            problems += _action_problems(item["action"], MAX_QUICK_LABEL, where + ".quickReply")
+            problems += _action_problems(item["action"], limits.QUICK_LABEL, where + ".quickReply")
     return problems
 
 
@@ -349,8 +314,8 @@ def _action_problems(action: dict[str, Any], max_label: int, where: str) -> list
     label = action.get("label", "")
     if not 0 < len(label) <= max_label:
         problems.append(f"{where}: label「{label}」{len(label)} characters (1〜{max_label})")
-    if len(action.get("data", "")) > MAX_POSTBACK_DATA:
-        problems.append(f"{where}: postback data over {MAX_POSTBACK_DATA}")
+    if len(action.get("data", "")) > limits.POSTBACK_DATA:
+        problems.append(f"{where}: postback data over {limits.POSTBACK_DATA}")
     if action.get("type") == "uri" and not str(action.get("uri", "")).startswith(("https://", "tel:")):
         problems.append(f"{where}: uri must be https:// or tel:")
     return problems

@@ -1,9 +1,11 @@
 """What residents asked that the bot could not answer well, grouped for staff.
 
 Questions are grouped by how alike their normalised forms are (rapidfuzz ratio): the
-most frequent wording of a group leads it, and every other wording joins the first
-group whose leader it resembles enough. Groups come most frequent first, with counts,
-distinct residents, first and last seen and up to three masked examples.
+most frequent wording of a group leads it, and every other wording joins the group
+whose leader it resembles most, if enough, among the LEADERS_COMPARED most frequent
+(a bounded cost per wording, whatever residents send). Groups come most frequent
+first, with counts, distinct residents, first and last seen and up to three masked
+examples.
 
 A group's key ("g" + 6 hex digits) comes from its leading wording, so it stays the same
 between runs while that wording leads; `nakabot report mark KEY fixed` uses it.
@@ -23,9 +25,17 @@ from dataclasses import asdict, dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot.sanitize import spreadsheet_cell, terminal_text
 from bot.store import LOCAL, DayCount, Unanswered
 
 SIMILAR = 70.0  # rapidfuzz ratio at which two normalised questions are one group
+# Grouping compares each wording with at most this many leaders (the most frequent groups',
+# which come first) and at most this many characters of each: any LINE friend can send
+# distinct texts, and comparing every wording with every other was quadratic (20,000
+# questions: 81 s of a worker's CPU per /admin view). With fewer groups than this the
+# result is the same as comparing with all of them.
+LEADERS_COMPARED = 300
+COMPARED_CHARS = 120
 EXAMPLES = 3
 ASKED_KINDS = ("procedure", "intent", "clarify", "fallback")  # text questions
 ANSWERED_KINDS = ("procedure", "intent")
@@ -52,20 +62,24 @@ class Group:
 
 
 def group(rows: Iterable[Unanswered], similar: float = SIMILAR) -> list[Group]:
+    """Group alike wordings, at a bounded cost per wording (see LEADERS_COMPARED)."""
     by_form: dict[str, list[Unanswered]] = defaultdict(list)
     for row in rows:
         by_form[row.normalized or row.text].append(row)
     # Leaders first: the most frequent wording, then the earliest.
     forms = sorted(by_form, key=lambda f: (-len(by_form[f]), by_form[f][0].at, f))
-    leaders: list[str] = []
+    leaders: list[str] = []  # as compared: at most COMPARED_CHARS of each
     members: list[list[Unanswered]] = []
     for form in forms:
-        found = leaders and process.extractOne(form, leaders, scorer=fuzz.ratio, score_cutoff=similar)
+        compared = form[:COMPARED_CHARS]
+        found = leaders and process.extractOne(compared, leaders[:LEADERS_COMPARED], scorer=fuzz.ratio,
+                                               score_cutoff=similar)
         if not found:
-            leaders.append(form)
+            leaders.append(compared)
             members.append(list(by_form[form]))
         else:
             members[found[2]].extend(by_form[form])
+    leaders = [first.normalized or first.text for first, *_ in members]  # whole, for the key
     groups = [_summary(leader, rows) for leader, rows in zip(leaders, members, strict=True)]
     return sorted(groups, key=lambda g: (-g.count, -g.residents, g.first_seen))
 
@@ -115,6 +129,7 @@ def find(groups: Sequence[Group], key: str) -> Group | None:
 
 # --- output ----------------------------------------------------------------------------
 def as_text(groups: Sequence[Group], shown: str) -> str:
+    """For a terminal: residents' words with no escape sequence left (bot/sanitize.py)."""
     if not groups:
         return f"未回答の質問はありません（{shown}）。"
     total = sum(g.count for g in groups)
@@ -125,7 +140,7 @@ def as_text(groups: Sequence[Group], shown: str) -> str:
             f"{s} {n}" for s, n in g.states.items())
         lines.append(f"[{g.key}] {g.count}件・{g.residents}人  {g.first_seen} 〜 {g.last_seen}"
                      f"  ({kinds}){states}")
-        lines.append("    例: " + " / ".join(f"「{e}」" for e in g.examples))
+        lines.append("    例: " + " / ".join(f"「{terminal_text(e)}」" for e in g.examples))
         if g.candidates:
             lines.append("    候補: " + ", ".join(f"{c} ({s:.0f})" for c, s in g.candidates))
     lines += ["", "対応したら: nakabot report mark <記号> fixed",
@@ -143,15 +158,18 @@ CSV_COLUMNS = ["key", "count", "residents", "first_seen", "last_seen", "kinds", 
 
 
 def as_csv(groups: Sequence[Group]) -> str:
+    """For a spreadsheet: no cell starts a formula (bot/sanitize.py)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # CRLF between rows (RFC 4180): a carriage return inside a cell is then quoted too.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for g in groups:
         examples = [*g.examples, *[""] * EXAMPLES][:EXAMPLES]
-        writer.writerow([g.key, g.count, g.residents, g.first_seen, g.last_seen,
-                         " ".join(f"{k}:{n}" for k, n in g.kinds.items()),
-                         " ".join(f"{c}:{s:.0f}" for c, s in g.candidates),
-                         " ".join(f"{k}:{n}" for k, n in g.states.items()), *examples])
+        writer.writerow(map(spreadsheet_cell, [
+            g.key, g.count, g.residents, g.first_seen, g.last_seen,
+            " ".join(f"{k}:{n}" for k, n in g.kinds.items()),
+            " ".join(f"{c}:{s:.0f}" for c, s in g.candidates),
+            " ".join(f"{k}:{n}" for k, n in g.states.items()), *examples]))
     return out.getvalue()
 
 

@@ -19,20 +19,14 @@ from typing import Any
 import yaml
 from PIL import Image, ImageDraw, ImageFont
 
+from bot import limits
 from bot.catalogue import Catalogue
 from bot.config import DEFAULT_API_BASE_URL
 from bot.content import DEFAULT_ROOT
-from bot.replies import ACCENT, INK, MAX_POSTBACK_DATA, MAX_QUICK_LABEL, MUTED, parse_postback
+from bot.replies import ACCENT, INK, MUTED, parse_postback
 
 DEFAULT_PATH = DEFAULT_ROOT / "richmenu" / "menu.yaml"
 
-MIN_WIDTH, MAX_WIDTH, MIN_HEIGHT, MIN_ASPECT = 800, 2500, 250, 1.45
-MAX_AREAS = 20
-MAX_NAME = 300
-MAX_CHAT_BAR_TEXT = 14
-MAX_IMAGE_BYTES = 1024 * 1024
-MAX_MESSAGE_TEXT = 300  # a message action's text
-MAX_URI = 1000
 
 # Japanese fonts from Debian's fonts-noto-cjk (installed by `make system`); index 0 is JP.
 FONT_CANDIDATES = {
@@ -92,19 +86,20 @@ def load(path: Path = DEFAULT_PATH) -> Menu:
 def problems(menu: Menu, catalogue: Catalogue | None = None) -> list[str]:
     """Every way `menu` breaks LINE's limits (and, given a catalogue, names what the bot lacks)."""
     found = []
-    if not MIN_WIDTH <= menu.width <= MAX_WIDTH:
-        found.append(f"size.width: {menu.width} (LINE: {MIN_WIDTH}〜{MAX_WIDTH})")
-    if menu.height < MIN_HEIGHT:
-        found.append(f"size.height: {menu.height} (LINE: at least {MIN_HEIGHT})")
-    if menu.height and menu.width / menu.height < MIN_ASPECT:
-        found.append(f"size: width/height {menu.width / menu.height:.2f} (LINE: at least {MIN_ASPECT})")
-    if not 0 < len(menu.name) <= MAX_NAME:
-        found.append(f"name: {len(menu.name)} characters (1〜{MAX_NAME})")
-    if not 0 < len(menu.chat_bar_text) <= MAX_CHAT_BAR_TEXT:
+    if not limits.MENU_MIN_WIDTH <= menu.width <= limits.MENU_MAX_WIDTH:
+        found.append(f"size.width: {menu.width} (LINE: {limits.MENU_MIN_WIDTH}〜{limits.MENU_MAX_WIDTH})")
+    if menu.height < limits.MENU_MIN_HEIGHT:
+        found.append(f"size.height: {menu.height} (LINE: at least {limits.MENU_MIN_HEIGHT})")
+    if menu.height and menu.width / menu.height < limits.MENU_MIN_ASPECT:
+        found.append(f"size: width/height {menu.width / menu.height:.2f} "
+                     f"(LINE: at least {limits.MENU_MIN_ASPECT})")
+    if not 0 < len(menu.name) <= limits.MENU_NAME:
+        found.append(f"name: {len(menu.name)} characters (1〜{limits.MENU_NAME})")
+    if not 0 < len(menu.chat_bar_text) <= limits.MENU_CHAT_BAR_TEXT:
         found.append(f"chatBarText「{menu.chat_bar_text}」: {len(menu.chat_bar_text)} characters "
-                     f"(1〜{MAX_CHAT_BAR_TEXT})")
-    if not 0 < len(menu.areas) <= MAX_AREAS:
-        found.append(f"areas: {len(menu.areas)} (1〜{MAX_AREAS})")
+                     f"(1〜{limits.MENU_CHAT_BAR_TEXT})")
+    if not 0 < len(menu.areas) <= limits.MENU_AREAS:
+        found.append(f"areas: {len(menu.areas)} (1〜{limits.MENU_AREAS})")
     for index, area in enumerate(menu.areas):
         where = f"areas[{index}]「{area.title}」"
         if area.x < 0 or area.y < 0 or area.width < 1 or area.height < 1 \
@@ -129,13 +124,13 @@ def _action_problems(action: Mapping[str, Any], catalogue: Catalogue | None) -> 
     found = []
     kind = action.get("type")
     label = str(action.get("label", ""))
-    if not 0 < len(label) <= MAX_QUICK_LABEL:
-        found.append(f"label「{label}」{len(label)} characters (1〜{MAX_QUICK_LABEL})")
+    if not 0 < len(label) <= limits.MENU_LABEL:
+        found.append(f"label「{label}」{len(label)} characters (1〜{limits.MENU_LABEL})")
     if kind == "postback":
         data = str(action.get("data", ""))
         key, value = parse_postback(data)
-        if not 0 < len(data) <= MAX_POSTBACK_DATA:
-            found.append(f"data: {len(data)} characters (1〜{MAX_POSTBACK_DATA})")
+        if not 0 < len(data) <= limits.POSTBACK_DATA:
+            found.append(f"data: {len(data)} characters (1〜{limits.POSTBACK_DATA})")
         elif not key:
             found.append(f"data「{data}」is not the bot's postback format (c=…, p=…, m=menu)")
         elif catalogue is not None and key == "c" and catalogue.category(value) is None:
@@ -143,12 +138,12 @@ def _action_problems(action: Mapping[str, Any], catalogue: Catalogue | None) -> 
         elif catalogue is not None and key == "p" and catalogue.procedure(value) is None:
             found.append(f"data「{data}」: no procedure {value}")
     elif kind == "message":
-        if not 0 < len(str(action.get("text", ""))) <= MAX_MESSAGE_TEXT:
-            found.append(f"text: 1〜{MAX_MESSAGE_TEXT} characters")
+        if not 0 < len(str(action.get("text", ""))) <= limits.MESSAGE_ACTION_TEXT:
+            found.append(f"text: 1〜{limits.MESSAGE_ACTION_TEXT} characters")
     elif kind == "uri":
         uri = str(action.get("uri", ""))
-        if not uri.startswith(("https://", "tel:")) or len(uri) > MAX_URI:
-            found.append(f"uri「{uri[:50]}」: https:// or tel:, at most {MAX_URI} characters")
+        if not uri.startswith(("https://", "tel:")) or len(uri) > limits.URI:
+            found.append(f"uri「{uri[:50]}」: https:// or tel:, at most {limits.URI} characters")
     else:
         found.append(f"type: {kind} (postback, message or uri)")
     return found
@@ -254,7 +249,7 @@ def _fit(font: ImageFont.FreeTypeFont, text: str, width: int, size: int) -> Imag
 
 def _height(font: ImageFont.FreeTypeFont, text: str) -> int:
     _, top, _, bottom = font.getbbox(text, anchor="mt")
-    return bottom - top
+    return round(bottom - top)
 
 
 def png(menu: Menu) -> bytes:
@@ -262,8 +257,8 @@ def png(menu: Menu) -> bytes:
     out = io.BytesIO()
     draw(menu).save(out, format="PNG", optimize=True)
     data = out.getvalue()
-    if len(data) > MAX_IMAGE_BYTES:
-        raise RichMenuError(f"image is {len(data)} bytes (LINE: at most {MAX_IMAGE_BYTES})")
+    if len(data) > limits.MENU_IMAGE_BYTES:
+        raise RichMenuError(f"image is {len(data)} bytes (LINE: at most {limits.MENU_IMAGE_BYTES})")
     return data
 
 

@@ -17,7 +17,9 @@ residents as pseudonymous keys.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+import logging
 import os
 import random
 import sqlite3
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
+log = logging.getLogger("bot.store")
 STATES = ("new", "fixed", "ignored")
 # Daily counts are kept per local (Japan) day, the day staff think in; Japan has no DST.
 LOCAL = dt.timezone(dt.timedelta(hours=9), "JST")
@@ -72,6 +75,17 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             target TEXT NOT NULL,          -- procedure or intent id, '' when none
             count INTEGER NOT NULL,
             PRIMARY KEY (day, kind, target)
+        )""",
+    ),
+    (
+        # How many questions one resident added lately (feedback.PER_RESIDENT_HOUR).
+        "CREATE INDEX unanswered_resident ON unanswered (resident, at)",
+        # One row that /healthz rewrites to know the store can be written (Store.writable).
+        "CREATE TABLE health_probe (id INTEGER PRIMARY KEY, at TEXT NOT NULL)",
+        # Staff sessions on /admin: a session ends for every worker when staff log out.
+        """CREATE TABLE admin_sessions (
+            id TEXT PRIMARY KEY,           -- SHA-256 of the session's random token
+            expires TEXT NOT NULL          -- UTC, ISO 8601
         )""",
     ),
 )
@@ -131,6 +145,8 @@ class SQLite:
     def __init__(self, path: str, busy_timeout_ms: int = 2000) -> None:
         self.path = path
         self.busy_timeout_ms = busy_timeout_ms
+        self._shm_size = 0  # the largest size of the -shm file seen (check_shared_memory)
+        self._shm_lock = threading.Lock()
         if path != ":memory:":
             try:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -148,6 +164,43 @@ class SQLite:
 
     def sql(self, query: str) -> str:
         return query
+
+    def check_shared_memory(self) -> None:
+        """Put back a -shm file cut short under this process's mapping of it.
+
+        In WAL mode every connection maps the -shm file (the WAL index). If something cuts
+        the file short (a careless clean-up, a full tmpfs), touching the mapping past its
+        new end kills the process with SIGBUS: no exception, no log line, no reply. So
+        before each use the file's size is compared with the largest seen; a shorter file
+        gets its missing part back as zeros, allocated (posix_fallocate: a full disk is an
+        OSError here, not a SIGBUS later; data another process wrote is never touched).
+        SQLite finds the zeroed WAL index invalid and rebuilds it from the WAL file, as it
+        does after a crash. One stat per store call.
+        """
+        if self.path == ":memory:":
+            return
+        shm = self.path + "-shm"
+        try:
+            size = os.stat(shm).st_size
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise StoreError(f"cannot look at {shm}: {error}") from error
+        if size >= self._shm_size:
+            self._shm_size = size
+            return
+        with self._shm_lock:
+            try:
+                descriptor = os.open(shm, os.O_RDWR)
+                try:
+                    # Allocates what is missing with zeros; never shrinks, never overwrites.
+                    os.posix_fallocate(descriptor, 0, self._shm_size)
+                finally:
+                    os.close(descriptor)
+            except OSError as error:
+                raise StoreError(f"{shm} was cut to {size} bytes and cannot be restored: {error}") from error
+        log.warning(json.dumps({"event": "store_shm_restored", "file": shm, "found_bytes": size,
+                                "restored_bytes": self._shm_size}))
 
     def retryable(self, error: Exception) -> bool:
         message = str(error).lower()
@@ -195,6 +248,7 @@ class Store:
         self.cool_off = cool_off
         self._clock = clock
         self._outage: tuple[float, str] | None = None  # (when, what) of the last outage
+        self._write_failed: float | None = None  # when the last write failed, if none succeeded since
         self._local = threading.local()
         # An in-memory database is one connection, shared under a lock (tests, tools).
         self._memory = getattr(dialect, "path", None) == ":memory:"
@@ -230,12 +284,17 @@ class Store:
         if outage is not None and (ago := self._clock() - outage[0]) < self.cool_off:
             raise StoreError(f"not tried: the store failed {ago:.1f} s ago ({outage[1]})")
         last: Exception | None = None
+        check = getattr(self.dialect, "check_shared_memory", None)
         for attempt in range(self.retries + 1):
             try:
+                if check is not None:
+                    check()
                 with self._guard(write):
                     connection = self._connection()
                     result = self._transaction(connection, work) if write else work(connection)
                 self._outage = None
+                if write:
+                    self._write_failed = None
                 return result
             except self.dialect.errors() as error:
                 last = error
@@ -244,12 +303,16 @@ class Store:
                     message = f"{type(error).__name__}: {error}"
                     if self.dialect.outage(error):
                         self._outage = (self._clock(), message)
+                    if write:
+                        self._write_failed = self._clock()
                     raise StoreError(message) from error
                 if getattr(self.dialect, "reconnect", lambda _e: False)(error):  # connection lost
                     self._forget_connection()
                 time.sleep(0.01 * 2**attempt * (0.5 + random.random()))  # jitter, not secrets
         message = f"database busy after {self.retries + 1} tries: {last}"
         self._outage = (self._clock(), message)
+        if write:
+            self._write_failed = self._clock()
         raise StoreError(message) from last
 
     def _transaction(self, connection: Any, work: Callable[[Any], T]) -> T:
@@ -299,6 +362,40 @@ class Store:
         except StoreError:
             return False
 
+    def writable(self, recent: float = 60.0) -> bool:
+        """Whether the store takes writes: none failed in the last `recent` seconds, and a
+        probe write goes through now. The probe alone could pass on a full disk (one row
+        rewritten in place needs no new page) while every question fails to be kept."""
+        if self._write_failed is not None and self._clock() - self._write_failed < recent:
+            return False
+        try:
+            self._run(lambda c: self._execute(
+                c, "INSERT INTO health_probe (id, at) VALUES (1, ?)"
+                   " ON CONFLICT (id) DO UPDATE SET at = excluded.at", (timestamp(now()),)), write=True)
+            return True
+        except StoreError:
+            return False
+
+    # staff sessions: the cookie carries a random token, the store its hash until logout
+    def start_session(self, token: str, lifetime: dt.timedelta, at: dt.datetime | None = None) -> None:
+        moment = at or now()
+
+        def work(connection: Any) -> None:
+            self._execute(connection, "DELETE FROM admin_sessions WHERE expires < ?", (timestamp(moment),))
+            self._execute(connection, "INSERT INTO admin_sessions (id, expires) VALUES (?, ?)",
+                          (_token_hash(token), timestamp(moment + lifetime)))
+        self._run(work, write=True)
+
+    def session_alive(self, token: str, at: dt.datetime | None = None) -> bool:
+        row = self._run(lambda c: self._execute(
+            c, "SELECT 1 FROM admin_sessions WHERE id = ? AND expires > ?",
+            (_token_hash(token), timestamp(at or now()))).fetchone())
+        return row is not None
+
+    def end_session(self, token: str) -> None:
+        self._run(lambda c: self._execute(
+            c, "DELETE FROM admin_sessions WHERE id = ?", (_token_hash(token),)), write=True)
+
     # webhook events
     def claim_event(self, event_id: str, at: dt.datetime | None = None) -> bool:
         """True the first time this event id is seen, by any worker; False for a redelivery."""
@@ -347,6 +444,12 @@ class Store:
             params.extend(states)
         query += " ORDER BY at, id"
         return self._run(lambda c: [_unanswered(row) for row in self._execute(c, query, params).fetchall()])
+
+    def questions_from(self, resident: str, since: dt.datetime) -> int:
+        """How many questions this resident (pseudonymous key) has added since then."""
+        return self._run(lambda c: int(self._execute(
+            c, "SELECT COUNT(*) FROM unanswered WHERE resident = ? AND at >= ?",
+            (resident, timestamp(since))).fetchone()[0]))
 
     def mark(self, ids: Sequence[int], state: str, note: str | None = None) -> int:
         """Set the review state of these questions; how many changed."""
@@ -427,6 +530,11 @@ def _unanswered(row: Sequence[Any]) -> Unanswered:
     pairs = tuple((c["id"], float(c["score"])) for c in json.loads(candidates or "[]"))
     return Unanswered(int(id_), at, channel, text, normalized, pairs, kind, answer_id, float(score),
                       resident, state, note)
+
+
+def _token_hash(token: str) -> str:
+    # Only a hash is kept: whoever reads the store cannot take over a live session.
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 @contextmanager

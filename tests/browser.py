@@ -42,7 +42,9 @@ REPO = Path(__file__).resolve().parent.parent
 def serving(app: Flask) -> Iterator[str]:
     """Serve `app` on a free port of 127.0.0.1 in a thread; yields its base URL."""
     server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    # A short poll: shutdown() waits for the next one (the default 0.5 s, per browser test).
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, name="live-server",
+                              daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_port}"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -26,6 +27,8 @@ from bot import content
 from bot.catalogue import Catalogue
 from bot.config import Settings
 from bot.conversation import Conversation
+from bot.events import EventHandler, open_store_or_none
+from bot.reloader import CatalogueHolder
 from bot.web import create_app
 
 # Property tests (tests/test_properties.py): moderate counts so `make test` stays within
@@ -66,15 +69,40 @@ def fake_line() -> Iterator[FakeLine]:
         yield line
 
 
-@pytest.fixture
-def app(fake_line: FakeLine, conversation: Conversation):  # type: ignore[no-untyped-def]
-    settings = Settings(channel_secret=SECRET, access_token=TOKEN, api_base_url=fake_line.url)
-    return create_app(settings, conversation)
+class BotClient(FlaskClient):
+    """Flask's test client, holding the EventHandler its app hands events to."""
+
+    events: EventHandler
+
+
+def bot_client(settings: Settings, holder: CatalogueHolder, **options: Any) -> BotClient:
+    """The app as `create_app(settings)` builds it, its store opened from DATABASE_URL,
+    with the EventHandler built here and passed in, so the test can reach it (client.events).
+    `options` go to create_app as they are (login_throttle=...)."""
+    events = EventHandler.from_settings(settings, holder, open_store_or_none(settings))
+    app = create_app(settings, events=events, **options)
+    app.test_client_class = BotClient
+    client = app.test_client()
+    assert isinstance(client, BotClient)
+    client.events = events
+    return client
+
+
+def line_settings(fake_line: FakeLine, **fields: Any) -> Settings:
+    """Settings of a bot with LINE credentials, talking to the fake Messaging API."""
+    return Settings(**{"channel_secret": SECRET, "access_token": TOKEN, "api_base_url": fake_line.url,
+                       **fields})
 
 
 @pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
-    return app.test_client()
+def client(fake_line: FakeLine, conversation: Conversation) -> BotClient:
+    """The production app (LINE credentials, no simulator) answering through the fake API."""
+    return bot_client(line_settings(fake_line), CatalogueHolder.fixed(conversation))
+
+
+@pytest.fixture
+def events(client: BotClient) -> EventHandler:
+    return client.events
 
 
 def sign(body: str, secret: str = SECRET) -> str:
@@ -108,12 +136,13 @@ def body_of(*events: dict[str, Any]) -> str:
     return json.dumps({"destination": BOT_ID, "events": list(events)}, ensure_ascii=False)
 
 
-def post(client, body: str, signature: str | None = "sign"):  # type: ignore[no-untyped-def]
+def post(client: BotClient, body: str, signature: str | None = "sign") -> Any:
+    """POST a webhook body (signed like LINE's unless told), then wait for the replies to go."""
     headers = {"Content-Type": "application/json"}
     if signature == "sign":
         headers["X-Line-Signature"] = sign(body)
     elif signature is not None:
         headers["X-Line-Signature"] = signature
     response = client.post("/callback", data=body.encode(), headers=headers)
-    client.application.extensions["nakabot"].wait()
+    client.events.wait()
     return response

@@ -89,13 +89,17 @@ class FakeLine:
             request_queue_size = 128  # many replies connecting at once, as LINE takes them
 
         self.server = Server(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        # shutdown() waits for serve_forever's next poll: at the default 0.5 s, every test
+        # using this fake spent half a second in teardown.
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01},
+                                       daemon=True)
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+        self.thread.join()
 
     @property
     def url(self) -> str:

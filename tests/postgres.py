@@ -1,13 +1,13 @@
 """A real, throwaway PostgreSQL server for the store tests (issue 7).
 
-`postgres_server` (session fixture) finds Debian's PostgreSQL binaries, installing the
-`postgresql` package with apt-get when they are absent (`make system` does the same),
-runs initdb in a temp dir and starts it with pg_ctl on a free 127.0.0.1 port, trust
-auth, fsync off. Each test then gets a schema of its own (`postgres_url`), so tests
-never see each other's rows. The server is stopped and its folder removed at the end.
+`postgres_server` (session fixture) finds Debian's PostgreSQL binaries (installed by
+`make system`, never by a test), runs initdb in a temp dir and starts it with pg_ctl
+on a free 127.0.0.1 port, trust auth, fsync off. Each test then gets a schema of its
+own (`postgres_url`), so tests never see each other's rows. The server is stopped
+and its folder removed at the end.
 
-Only if PostgreSQL cannot be installed are the PostgreSQL cases skipped, with a warning
-that names why (set NAKABOT_REQUIRE_POSTGRES=1 to make that a failure instead).
+When PostgreSQL is not installed the PostgreSQL cases are skipped, with a warning
+that says to run `make system` (set NAKABOT_REQUIRE_POSTGRES=1 to make that a failure instead).
 """
 
 from __future__ import annotations
@@ -38,20 +38,6 @@ def _binaries() -> Path | None:
     return Path(initdb).resolve().parent if initdb else None
 
 
-def _install() -> str:
-    """apt-get install postgresql; '' on success, else why not."""
-    if not shutil.which("apt-get"):
-        return "no apt-get on this machine"
-    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = [*sudo, "apt-get", "install", "-y", "-qq", "postgresql"]
-    for command in ([*sudo, "apt-get", "update", "-qq"], install):
-        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=900, check=False)
-        if done.returncode != 0 and command is install:
-            return f"{' '.join(command)} failed: {done.stderr.strip()[-300:]}"
-    return ""
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -70,14 +56,11 @@ def postgres_server() -> Iterator[str]:
     """postgresql://… of a fresh server, or a loud skip when PostgreSQL cannot be had."""
     binaries = _binaries()
     if binaries is None:
-        why = _install()
-        binaries = _binaries()
-        if binaries is None:
-            message = f"PostgreSQL store tests SKIPPED: PostgreSQL is not installed and could not be ({why})"
-            if os.environ.get("NAKABOT_REQUIRE_POSTGRES") == "1":
-                pytest.fail(message)
-            warnings.warn(message, stacklevel=1)
-            pytest.skip(message)
+        message = "PostgreSQL store tests SKIPPED: PostgreSQL is not installed (run `make system`)"
+        if os.environ.get("NAKABOT_REQUIRE_POSTGRES") == "1":
+            pytest.fail(message)
+        warnings.warn(message, stacklevel=1)
+        pytest.skip(message)
     folder = Path(tempfile.mkdtemp(prefix="nakabot-pg-"))
     if os.geteuid() == 0:
         try:

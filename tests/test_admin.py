@@ -6,10 +6,13 @@ import datetime as dt
 import re
 
 import pytest
+from conftest import BotClient, bot_client
 from werkzeug.security import generate_password_hash
 
 from bot.config import Settings
+from bot.reloader import CatalogueHolder
 from bot.web import create_app
+from bot.web.throttle import LoginThrottle
 
 PASSWORD = "correct horse battery staple"
 HTTPS = "https://bot.example"  # the session cookie is Secure: sent over HTTPS only
@@ -21,9 +24,14 @@ def password_hash() -> str:
 
 
 @pytest.fixture
-def staff(conversation, password_hash):  # type: ignore[no-untyped-def]
-    app = create_app(Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32), conversation)
-    return app.test_client()
+def throttle() -> LoginThrottle:
+    return LoginThrottle()
+
+
+@pytest.fixture
+def staff(conversation, password_hash, throttle) -> BotClient:
+    settings = Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32)
+    return bot_client(settings, CatalogueHolder.fixed(conversation), login_throttle=throttle)
 
 
 def csrf(page: str) -> str:
@@ -53,8 +61,7 @@ def test_a_wrong_password_is_refused(staff):
     assert staff.get("/admin/", base_url=HTTPS).status_code == 302
 
 
-def test_after_five_wrong_passwords_an_address_waits_five_minutes(staff, monkeypatch):
-    throttle = staff.application.extensions["admin_login_throttle"]
+def test_after_five_wrong_passwords_an_address_waits_five_minutes(staff, throttle, monkeypatch):
     now = [1000.0]
     throttle.clock = lambda: now[0]
     assert [login(staff, f"guess {n}").status_code for n in range(5)] == [401] * 5
@@ -84,8 +91,6 @@ def test_behind_a_proxy_each_client_has_its_own_tries(conversation, password_has
 
 
 def test_the_throttle_keeps_a_bounded_table_of_addresses():
-    from bot.web.admin import LoginThrottle
-
     throttle = LoginThrottle(clock=lambda: 0.0)
     throttle.MAX_ADDRESSES = 3
     for address in ["a", "b", "c", "d"]:
@@ -104,6 +109,43 @@ def test_login_sets_a_secure_httponly_samesite_cookie(staff):
     assert page.headers["Cache-Control"] == "no-store" and page.headers["X-Frame-Options"] == "DENY"
 
 
+def test_logout_ends_the_session_for_every_copy_of_the_cookie(staff):
+    login(staff)
+    stolen = staff.get_cookie("session", domain="bot.example").value  # e.g. copied off a shared PC
+    page = staff.get("/admin/", base_url=HTTPS).get_data(as_text=True)
+
+    assert staff.post("/admin/logout", data={"csrf": csrf(page)}, base_url=HTTPS).status_code == 302
+
+    other = staff.application.test_client()
+    other.set_cookie("session", stolen, domain="bot.example", secure=True)
+    replay = other.get("/admin/", base_url=HTTPS)
+    assert replay.status_code == 302 and replay.location.endswith("/admin/login")  # was 200 for 8 hours
+
+
+def test_another_workers_logout_counts_too(staff, conversation, password_hash):
+    # A second app on the same store: another gunicorn worker, or another instance.
+    login(staff)
+    cookie = staff.get_cookie("session", domain="bot.example").value
+    worker_b = bot_client(Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32),
+                          CatalogueHolder.fixed(conversation))
+    worker_b.set_cookie("session", cookie, domain="bot.example", secure=True)
+    page = worker_b.get("/admin/", base_url=HTTPS)
+    assert page.status_code == 200
+
+    worker_b.post("/admin/logout", data={"csrf": csrf(page.get_data(as_text=True))}, base_url=HTTPS)
+
+    assert staff.get("/admin/", base_url=HTTPS).status_code == 302
+
+
+@pytest.mark.parametrize("path", ["/admin", "/admin/"])
+def test_a_foreign_host_header_is_never_where_admin_redirects(staff, path):
+    response = staff.get(path, base_url=HTTPS, headers={"Host": "evil.example"})
+
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]  # was 308 to https://evil.example/admin/
+    assert response.headers["Location"] == "/admin/login"
+
+
 def test_every_post_needs_the_csrf_token(staff):
     assert staff.post("/admin/login", data={"password": PASSWORD}, base_url=HTTPS).status_code == 400
     login(staff)
@@ -115,7 +157,7 @@ def test_every_post_needs_the_csrf_token(staff):
 
 
 def test_staff_see_the_groups_the_chart_and_the_most_asked(staff):
-    store = staff.application.extensions["nakabot"].store
+    store = staff.events.store
     for text in ("粗大ごみの出し方", "粗大ごみの出し方", "ペンギンの飼い方"):
         store.record_unanswered(text=text, normalized=text, candidates=[("gomi", 40.0)], kind="fallback",
                                 answer_id=None, score=40.0, resident="k")
@@ -136,7 +178,7 @@ def test_staff_see_the_groups_the_chart_and_the_most_asked(staff):
 
 
 def test_marking_a_group_from_the_page_hides_it(staff):
-    store = staff.application.extensions["nakabot"].store
+    store = staff.events.store
     store.record_unanswered(text="粗大ごみの出し方", normalized="粗大ごみの出し方", candidates=[],
                             kind="fallback", answer_id=None, score=20.0, resident="k")
     login(staff)
@@ -148,3 +190,26 @@ def test_marking_a_group_from_the_page_hides_it(staff):
 
     assert "対象外" in done and "未対応の質問はありません" in done
     assert [r.state for r in store.unanswered(states=())] == ["ignored"]
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/admin/login", "/callback"])
+def test_every_response_says_nosniff_and_no_referrer_and_hsts_only_over_https(staff, path):
+    secure = staff.get(path, base_url=HTTPS)
+    plain = staff.get(path, base_url="http://127.0.0.1")
+
+    for response in (secure, plain):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Strict-Transport-Security" not in plain.headers
+
+
+def test_behind_a_proxy_hsts_follows_the_forwarded_scheme(conversation, password_hash):
+    settings = Settings(admin_password_hash=password_hash, flask_secret_key="k" * 32, proxies=1)
+    client = bot_client(settings, CatalogueHolder.fixed(conversation))
+
+    over_https = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+    over_http = client.get("/healthz", headers={"X-Forwarded-Proto": "http"})
+
+    assert "Strict-Transport-Security" in over_https.headers
+    assert "Strict-Transport-Security" not in over_http.headers

@@ -8,14 +8,17 @@ from browser import screenshot, serving
 from werkzeug.security import generate_password_hash
 
 from bot.config import Settings
+from bot.events import EventHandler, open_store_or_none
+from bot.reloader import CatalogueHolder
 from bot.web import create_app
 
 PASSWORD = "correct horse battery staple"
 
 
 def test_staff_log_in_see_the_answered_rate_chart_and_close_a_group(page, conversation):
-    app = create_app(Settings(admin_password_hash=generate_password_hash(PASSWORD)), conversation)
-    store = app.extensions["nakabot"].store
+    store = open_store_or_none(Settings())  # the store the app gets, from DATABASE_URL
+    events = EventHandler.from_settings(Settings(), CatalogueHolder.fixed(conversation), store)
+    app = create_app(Settings(admin_password_hash=generate_password_hash(PASSWORD)), events=events)
     now = dt.datetime.now(dt.UTC)
     for days_ago, answered, fallbacks in [(2, 8, 2), (1, 5, 5), (0, 9, 1)]:
         at = now - dt.timedelta(days=days_ago)

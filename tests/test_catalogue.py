@@ -129,3 +129,49 @@ def test_a_category_that_lists_an_unknown_procedure_first_is_reported(tree: Path
     line = 1 + next(i for i, row in enumerate(text.splitlines()) if "first: [kaigo-nintei," in row)
     expected = "categories[1].first[0]: 「kaigo-ninte」という手続きはありません"
     assert error == f"procedures/categories.yaml:{line}: {expected}"
+
+
+def alias_bomb(levels: int, width: int = 10) -> str:
+    """Nested aliases: a few hundred bytes that expand to width**levels values."""
+    lines = ["a0: &a0 [x]"]
+    for n in range(1, levels + 1):
+        lines.append(f"a{n}: &a{n} [{', '.join([f'*a{n - 1}'] * width)}]")
+    return "\n".join(lines) + "\n"
+
+
+def test_aliases_that_expand_too_far_are_refused_naming_the_file(tree: Path):
+    path = tree / "procedures/shomeisho/juminhyo.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + alias_bomb(5), encoding="utf-8")  # 100,000 values
+    assert len(alias_bomb(5)) < 400
+
+    errors = [str(p) for p in content.inspect(tree).errors]
+    assert any(e.startswith("procedures/shomeisho/juminhyo.yaml:") and "別名" in e and "大きすぎる" in e
+               for e in errors), errors
+
+
+def test_a_few_small_aliases_are_still_fine():
+    from bot.yamlsource import read_document
+
+    path = Path(__file__).parent / "data" / "small-aliases.yaml"
+    document, problems = read_document(path, "small-aliases.yaml")
+    assert problems == [] and document is not None
+    assert document.data["second"] == document.data["first"] == {"hours": "8:30-17:15", "days": ["月", "金"]}
+
+
+def test_a_value_that_contains_itself_is_refused(tree: Path):
+    path = tree / "procedures/shomeisho/juminhyo.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "loop: &loop [*loop]\n", encoding="utf-8")
+
+    errors = [str(p) for p in content.inspect(tree).errors]
+    assert any(e.startswith("procedures/shomeisho/juminhyo.yaml:") and "自分自身" in e
+               for e in errors), errors
+
+
+def test_a_file_too_large_is_refused_before_it_is_read(tree: Path):
+    path = tree / "procedures/shomeisho/juminhyo.yaml"
+    padding = "# " + "あ" * 100 + "\n"
+    path.write_text(path.read_text(encoding="utf-8") + padding * 1000, encoding="utf-8")  # ~300 KB
+
+    errors = [str(p) for p in content.inspect(tree).errors]
+    expected = "procedures/shomeisho/juminhyo.yaml:1: (ファイル全体): ファイルが大きすぎます（"
+    assert expected in "\n".join(errors)

@@ -10,16 +10,32 @@ import io
 import json
 import socket
 import sqlite3
+import time
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
-from conftest import SECRET, TOKEN, body_of, event, post, sign, text_event
+from conftest import (
+    SECRET,
+    TOKEN,
+    BotClient,
+    body_of,
+    bot_client,
+    event,
+    line_settings,
+    post,
+    sign,
+    text_event,
+)
+from fake_line import FakeLine
 
 from bot import cli, feedback
 from bot.config import Settings
+from bot.conversation import Conversation
 from bot.line import LineClient
+from bot.reloader import CatalogueHolder
 from bot.store import SQLite, Store, open_store
-from bot.web import create_app
+from bot.web import create_app, events_of
 
 OFF_TOPIC = "ペンギンの飼い方を教えてください"  # a fallback: staff should see it
 MiB = 1024 * 1024
@@ -37,13 +53,12 @@ def _logged(caplog: pytest.LogCaptureFixture, kind: str) -> list[dict]:
     return lines
 
 
-def _unanswered(client) -> list[str]:  # type: ignore[no-untyped-def]
-    return [row.text for row in client.application.extensions["nakabot"].store.unanswered()]
+def _unanswered(client: BotClient) -> list[str]:
+    return [row.text for row in client.events.store.unanswered()]
 
 
-def _app(fake_line, conversation, **settings):  # type: ignore[no-untyped-def]
-    base = {"channel_secret": SECRET, "access_token": TOKEN, "api_base_url": fake_line.url}
-    return create_app(Settings(**{**base, **settings}), conversation).test_client()
+def _app(fake_line: FakeLine, conversation: Conversation, **settings: Any) -> BotClient:
+    return bot_client(line_settings(fake_line, **settings), CatalogueHolder.fixed(conversation))
 
 
 # --- the Messaging API failing -------------------------------------------------------
@@ -173,7 +188,7 @@ def test_an_unreachable_api_is_retried_logged_and_the_record_kept(conversation, 
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = Settings(channel_secret=SECRET, access_token=TOKEN, api_base_url=f"http://127.0.0.1:{port}")
-    client = create_app(settings, conversation).test_client()
+    client = bot_client(settings, CatalogueHolder.fixed(conversation))
 
     assert post(client, body_of(text_event(OFF_TOPIC))).status_code == 200
 
@@ -219,14 +234,45 @@ def test_a_declared_body_over_1_mib_is_refused_with_413_before_it_is_read(client
     assert fake_line.received == []
 
 
-def test_a_streamed_body_over_1_mib_without_length_is_refused_with_413(client, fake_line):
-    # Chunked transfer: no Content-Length; gunicorn marks the stream as terminated.
-    body = body_of(text_event("あ" * 400_000))  # 1.2 MB of UTF-8
-    response = client.post("/callback", input_stream=io.BytesIO(body.encode()),
-                           headers={"X-Line-Signature": sign(body), "Content-Type": "application/json"},
-                           environ_overrides={"wsgi.input_terminated": True})
-    assert response.status_code == 413
+def _chunked(body: str) -> dict[str, Any]:
+    return {"wsgi.input_terminated": True, "wsgi.input": _Chunked(body.encode())}
+
+
+class _Chunked(io.RawIOBase):
+    """A body as gunicorn hands over a chunked request: a stream with no length."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        chunk = self._data.read(min(len(buffer), 65536))
+        buffer[:len(chunk)] = chunk
+        return len(chunk)
+
+
+@pytest.mark.parametrize("length", [MiB + 1, 1_200_106])
+def test_a_streamed_body_over_1_mib_without_length_is_refused_with_413(client, fake_line, length):
+    # Chunked transfer: no Content-Length; gunicorn marks the stream as terminated. The test
+    # client's own input_stream declares a length, so the stream is given as gunicorn's is.
+    body = body_of(text_event("あ"))
+    body = body.replace("}]}", "}]" + " " * (length - len(body.encode())) + "}")
+    assert len(body.encode()) == length
+    headers = {"X-Line-Signature": sign(body), "Content-Type": "application/json"}
+    response = client.post("/callback", headers=headers, environ_overrides=_chunked(body))
+    assert response.status_code == 413  # was 400 "invalid signature": the body was cut at 1 MiB
     assert fake_line.received == []
+
+
+def test_a_streamed_body_under_1_mib_is_read(client, fake_line):
+    body = body_of(text_event("住民票がほしい"))
+    headers = {"X-Line-Signature": sign(body), "Content-Type": "application/json"}
+    response = client.post("/callback", headers=headers, environ_overrides=_chunked(body))
+    assert response.status_code == 200
+    client.events.wait()
+    assert len(fake_line.replies) == 1
 
 
 def test_a_body_just_under_1_mib_is_read(client, fake_line):
@@ -246,6 +292,8 @@ def test_a_body_just_under_1_mib_is_read(client, fake_line):
     ('{"destination": "U0", "events": [{"type": 7}]}', 200),
     ("\ufeff{}", 400),
     ("", 400),
+    ('{"destination": "U0", "events": ' + "[" * 100_000 + "]" * 100_000 + "}", 400),  # RecursionError
+    ('{"destination": "U0", "events": [' + '{"a":' * 900 + "1" + "}" * 900 + "]}", 200),
 ])
 def test_signed_odd_bodies_are_400_or_200_never_500(client, fake_line, body, status):
     assert post(client, body).status_code == status
@@ -272,7 +320,7 @@ def test_a_message_type_the_sdk_does_not_know_is_answered_like_a_sticker(client,
     assert text_reply.body["messages"] != hologram.body["messages"]
     [unreadable] = _logged(caplog, "event_unreadable")
     assert (unreadable["type"], unreadable["answered"]) == ("message", True)
-    client.application.extensions["nakabot"].wait()
+    client.events.wait()
     assert post(client, body_of(odd)).status_code == 200  # redelivered: answered once only
     assert len(fake_line.replies) == 3
 
@@ -305,7 +353,7 @@ def test_the_reply_threads_come_from_the_environment():
 
 # --- the store failing ---------------------------------------------------------------
 def test_a_locked_database_costs_the_record_never_the_reply(client, fake_line, caplog, _own_database):
-    shared = client.application.extensions["nakabot"]
+    shared = client.events
     shared.store = Store(SQLite(str(_own_database), busy_timeout_ms=20), retries=1)
     blocker = sqlite3.connect(_own_database, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")  # another process holds the write lock for good
@@ -321,7 +369,7 @@ def test_a_locked_database_costs_the_record_never_the_reply(client, fake_line, c
 
 def test_a_question_the_store_could_not_take_is_logged_masked_and_restored_later(
         client, fake_line, caplog, capsys, _own_database, tmp_path):
-    shared = client.application.extensions["nakabot"]
+    shared = client.events
     shared.store = Store(SQLite(str(_own_database), busy_timeout_ms=20), retries=1)
     blocker = sqlite3.connect(_own_database, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
@@ -374,7 +422,7 @@ class _FullDisk(SQLite):
 
 
 def test_a_full_disk_costs_the_record_never_the_reply(client, fake_line, caplog, _own_database):
-    shared = client.application.extensions["nakabot"]
+    shared = client.events
     shared.store.close()
     shared.store = Store(_FullDisk(str(_own_database)))
     texts = [f"{OFF_TOPIC}{'あ' * 2000}{n}" for n in range(10)]  # enough to need new pages
@@ -399,3 +447,45 @@ def test_an_unreachable_database_at_start_leaves_the_bot_answering(fake_line, co
     assert len(fake_line.replies) == 1
     assert _logged(caplog, "store_failed")[0]["action"] == "open"
     assert client.get("/healthz").get_json()["store"] == "unreachable"
+
+
+# --- a store that comes back; health that says when it cannot be written ----------------
+def test_a_store_unusable_at_start_is_opened_later_and_health_tells_until_then(
+        fake_line, conversation, monkeypatch, tmp_path):
+    blocker = tmp_path / "var"
+    blocker.write_text("a file where the store's folder should be")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{blocker}/nakabot.sqlite3")
+    app = create_app(line_settings(fake_line), conversation)  # the store opened as in production
+    app.test_client_class = BotClient
+    client, events = app.test_client(), events_of(app)
+    client.events = events
+
+    health = client.get("/healthz")
+    assert (health.status_code, health.get_json()["store"]) == (503, "unreachable")
+    assert post(client, body_of(text_event(OFF_TOPIC))).status_code == 200  # answered all the same
+
+    blocker.unlink()  # the operator fixes the folder
+    events.stores.clock = lambda: time.monotonic() + 3600  # ...and the next retry is due
+    client.get("/healthz")  # starts the retry in a thread
+    events.stores.wait()
+    health = client.get("/healthz")
+
+    assert (health.status_code, health.get_json()["store"]) == (200, "ok")
+    post(client, body_of(text_event(OFF_TOPIC)))
+    events.wait()
+    assert [r.text for r in events.store.unanswered()] == [OFF_TOPIC]  # kept again
+    assert len(fake_line.replies) == 2
+
+
+def test_health_is_503_while_writes_fail(client, events, fake_line, _own_database):
+    assert client.get("/healthz").status_code == 200
+    events.store.close()
+    events.store = Store(_FullDisk(str(_own_database)), cool_off=0)
+
+    post(client, body_of(text_event(f"{OFF_TOPIC}{'あ' * 4000}")))  # too big for the full disk
+    events.wait()
+    health = client.get("/healthz")
+
+    assert len(fake_line.replies) == 1
+    assert (health.status_code, health.get_json()["status"], health.get_json()["store"]) == (
+        503, "degraded", "unwritable")

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from re import _parser  # type: ignore[attr-defined]
+
 import pytest
 
+from bot import privacy
+from bot.conversation import Incoming, Outcome
+from bot.feedback import review_row
 from bot.privacy import EMAIL, MY_NUMBER, NUMBER, PHONE, POSTAL, mask, pseudonym
 
 
@@ -47,6 +53,83 @@ def test_personal_data_is_masked(text, expected):
 ])
 def test_ordinary_questions_are_left_as_written(text):
     assert mask(text) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # My Numbers with dots, slashes, middle dots, spaced hyphens, kanji digits (issue 14)
+    ("1234.5678.9012", MY_NUMBER),
+    ("1234/5678/9012", MY_NUMBER),
+    ("1234・5678・9012", MY_NUMBER),
+    ("番号は1234 - 5678 - 9012です", f"番号は{MY_NUMBER}です"),
+    ("一二三四五六七八九〇一二", MY_NUMBER),
+    ("１２３４．５６７８．９０１２", MY_NUMBER),
+    # phones with dots and middle dots, kanji digits
+    ("090.1234.5678", PHONE),
+    ("090・1234・5678", PHONE),
+    ("〇九〇・一二三四・五六七八に電話して", f"{PHONE}に電話して"),
+    # e-mails: a Japanese full stop, a kana local part, spaces, (at) and [dot]
+    ("taro@example。com", EMAIL),
+    ("たろう@example.jp", EMAIL),
+    ("taro.yamada @ example . co . jp", EMAIL),
+    ("taro(at)example.com", EMAIL),
+    ("TARO[at]example[dot]co[dot]jp", EMAIL),
+    ("taroアットマークexample.com", EMAIL),
+    ("連絡は taro@example.com。お願いします", f"連絡は {EMAIL}。お願いします"),
+])
+def test_every_way_of_writing_personal_data_is_masked(text, expected):
+    assert mask(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "2026/11/30 10:00-12:00に行きます",
+    "2026.11.30に転入しました",
+    "一人暮らしの高齢者です",
+    "住民票・印鑑証明を取りたい",
+    "taroさんとexample.comを見た",
+])
+def test_dates_times_and_ordinary_kanji_are_still_left_alone(text):
+    assert mask(text) == text
+
+
+def test_a_long_run_of_digits_is_one_placeholder():
+    assert mask("番号" + "7" * 150 + "です") == f"番号{NUMBER}です"
+
+
+def test_the_stored_normal_form_never_joins_digits_that_masking_missed(conversation):
+    # Any separator is dropped by normalising; 1234★5678★9012 would become a My Number there.
+    text = "口座 1234★5678★9012 のこと"
+    incoming = Incoming("text", text, "k1")
+    outcome = Outcome([], conversation.matcher.match(text))
+    row = review_row(conversation, incoming, outcome, "line")
+
+    assert row is not None
+    assert "1234" in row["text"]  # not recognised in the text itself (no such separator)...
+    assert not re.search(r"[0-9]{8}", row["normalized"])  # ...but never joined in the normal form
+
+
+@pytest.mark.parametrize("text", ["メールは1234.5678.9012です", "taro.yamada @ example . co . jp"])
+def test_what_is_stored_for_review_holds_neither_the_text_nor_its_digits(conversation, text):
+    incoming = Incoming("text", text, "k1")
+    outcome = Outcome([], conversation.matcher.match(text))
+    row = review_row(conversation, incoming, outcome, "line")
+
+    assert row is not None
+
+    stored = f"{row['text']} {row['normalized']}"
+    assert "123456789012" not in stored and "5678" not in stored and "yamada" not in stored
+
+
+def _widest(pattern: re.Pattern[str]) -> int:
+    return int(_parser.parse(pattern.pattern, pattern.flags).getwidth()[1])
+
+
+@pytest.mark.parametrize("pattern", [privacy._AT, privacy._DOMAIN, privacy._LOCAL_REVERSED,
+                                     *(p for p, _ in privacy.PATTERNS)], ids=str)
+def test_every_pattern_has_a_bounded_width_so_masking_is_linear(pattern):
+    # A backtracking regex does a bounded amount of work per starting place only when its
+    # width is bounded; an unbounded repeat (x+, x*, {8,}) over a long run of the same
+    # character retries from every place: 10,000 dashes took 2.5 s (bench/mask_speed.py).
+    assert _widest(pattern) <= 1000
 
 
 def test_everything_around_a_masked_number_stays_as_written():

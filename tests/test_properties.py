@@ -91,7 +91,7 @@ def test_any_webhook_body_lines_spec_allows_is_accepted_with_200(client, fake_li
 
     response = client.post("/callback", data=raw.encode("utf-8", "surrogatepass"),
                            headers={"X-Line-Signature": sign(raw), "Content-Type": "application/json"})
-    client.application.extensions["nakabot"].wait()
+    client.events.wait()
 
     assert response.status_code == 200
     assert "event_failed" not in caplog.text  # no event crashed the answering code

@@ -8,11 +8,12 @@ import signal
 from pathlib import Path
 
 import pytest
+from flask.testing import FlaskClient
 
 from bot.config import Settings
 from bot.content import REPO_ROOT
 from bot.reloader import CatalogueHolder
-from bot.web import create_app
+from bot.web import create_app, events_of
 
 
 @pytest.fixture
@@ -29,10 +30,10 @@ def edit(path: Path, text: str) -> None:
     os.utime(path, ns=(before + 1_000_000_000, before + 1_000_000_000))  # a later time, whatever the clock
 
 
-def settle(client) -> None:  # type: ignore[no-untyped-def]
+def settle(client: FlaskClient) -> None:
     """Let the app notice the edit, and wait for the reload it starts in the background."""
     client.get("/healthz")
-    client.application.extensions["nakabot"].holder.wait()
+    events_of(client.application).holder.wait()
 
 
 def ask(client, text: str) -> str:  # type: ignore[no-untyped-def]
@@ -41,7 +42,8 @@ def ask(client, text: str) -> str:  # type: ignore[no-untyped-def]
 
 
 def test_a_broken_edit_keeps_the_bot_answering_and_a_fixed_one_is_served(root, caplog):
-    client = create_app(Settings(catalogue_root=root, reload_interval=0)).test_client()
+    app = create_app(Settings(catalogue_root=root, reload_interval=0))  # the app's own reloading holder
+    client = app.test_client()
     first = client.get("/healthz").get_json()["catalogue_version"]
     juminhyo = root / "procedures" / "shomeisho" / "juminhyo.yaml"
     good = juminhyo.read_text(encoding="utf-8")
@@ -59,6 +61,22 @@ def test_a_broken_edit_keeps_the_bot_answering_and_a_fixed_one_is_served(root, c
     assert "住民票の写しの交付（改訂）" in ask(client, "住民票がほしい")
     assert client.get("/healthz").get_json()["catalogue_version"] != first
     assert "catalogue_reloaded" in caplog.text
+
+
+def test_an_alias_bomb_is_refused_and_the_last_good_catalogue_keeps_serving(root, caplog):
+    from test_catalogue import alias_bomb
+
+    client = create_app(Settings(catalogue_root=root, reload_interval=0)).test_client()
+    first = client.get("/healthz").get_json()["catalogue_version"]
+    juminhyo = root / "procedures" / "shomeisho" / "juminhyo.yaml"
+
+    # 9 levels: a billion values once expanded; before the bound it exhausted the machine.
+    edit(juminhyo, juminhyo.read_text(encoding="utf-8") + alias_bomb(9))
+    settle(client)
+
+    assert "住民票の写しの交付" in ask(client, "住民票がほしい")
+    assert client.get("/healthz").get_json()["catalogue_version"] == first
+    assert "catalogue_refused" in caplog.text and "別名" in caplog.text and "juminhyo.yaml" in caplog.text
 
 
 def test_files_are_looked_at_no_more_often_than_the_interval(root):

@@ -8,7 +8,8 @@ import pytest
 from linebot.v3.messaging import ReplyMessageRequest
 from openapi import errors
 
-from bot.replies import LimitError, Replies, as_text, limit_problems, utf16_length
+from bot.limits import utf16_length
+from bot.replies import LimitError, Replies, as_text, limit_problems
 
 
 def assert_line_accepts(messages):

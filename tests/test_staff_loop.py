@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import USER_ID, body_of, event, post, sign, text_event
+from conftest import SECRET, USER_ID, body_of, event, post, sign, text_event
 from test_cli import run
 
 from bot.conversation import Incoming
@@ -31,10 +31,10 @@ def test_a_fallback_sent_through_the_webhook_appears_masked_in_the_report(client
 
 
 def test_neither_the_user_id_nor_a_my_number_reaches_the_log_or_the_database(
-        client, fake_line, capsys, caplog, _own_database):
+        client, events, fake_line, capsys, caplog, _own_database):
     caplog.set_level("INFO")
     post(client, body_of(text_event(OFF_TOPIC)))
-    client.application.extensions["nakabot"].store.close()
+    events.store.close()
 
     logged = caplog.text + capsys.readouterr().out
     [line] = [json.loads(r.getMessage()) for r in caplog.records if "webhook_event" in r.getMessage()]
@@ -59,7 +59,7 @@ def test_a_redelivered_event_gets_no_second_reply(client, fake_line, caplog):
     assert "webhook_duplicate" in caplog.text
 
 
-def test_a_failing_store_never_costs_a_reply(client, fake_line, caplog):
+def test_a_failing_store_never_costs_a_reply(client, events, fake_line, caplog):
     class BrokenStore:
         def ping(self) -> bool:
             return False
@@ -69,7 +69,7 @@ def test_a_failing_store_never_costs_a_reply(client, fake_line, caplog):
                 raise StoreError("OperationalError: database or disk is full")
             return fail
 
-    client.application.extensions["nakabot"].store = BrokenStore()
+    events.store = BrokenStore()
     post(client, body_of(text_event(OFF_TOPIC)))
 
     assert len(fake_line.replies) == 1
@@ -107,12 +107,14 @@ def test_fallbacks_clarifications_and_low_scores_are_kept_for_review(kind, score
     assert needs_review(answer, review_below=70.0) is kept
 
 
-def test_the_conversation_gets_a_pseudonymous_key_never_the_user_id(app):
+def test_the_conversation_gets_a_pseudonymous_key_never_the_user_id():
+    from linebot.v3 import WebhookParser
+
     from bot.line import replyable
     from bot.privacy import pseudonym
 
     body = body_of(event("follow", follow={"isUnblocked": False}))
-    [parsed] = app.extensions["nakabot"].parser.parse(body, sign(body))
+    [parsed] = WebhookParser(SECRET).parse(body, sign(body))
 
     work = replyable(parsed, "secret")
     assert work.incoming == Incoming("follow", resident=pseudonym(USER_ID, "secret"))
@@ -134,3 +136,12 @@ def test_the_staff_settings_come_from_the_environment_and_secrets_stay_out_of_re
     assert Settings.from_env({}).pseudonym_secret != Settings.from_env({}).pseudonym_secret
     with pytest.raises(ConfigError, match="RETENTION"):
         Settings.from_env({"NAKABOT_RETENTION_DAYS": "soon"})
+
+
+def test_with_nothing_set_the_environment_gives_the_settings_defaults():
+    from bot.config import Settings
+
+    unset, defaults = Settings.from_env({}), Settings()  # (database_url: read from this test's env)
+    for name in ("retention_days", "reload_interval", "reply_threads", "proxies", "api_base_url",
+                 "api_timeout", "catalogue_root"):
+        assert getattr(unset, name) == getattr(defaults, name), name

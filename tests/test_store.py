@@ -37,7 +37,7 @@ def test_the_store_creates_its_folder_and_schema_and_migrating_twice_changes_not
         return
     assert (tmp_path / "deep" / "folder" / "nakabot.sqlite3").exists()
     db = sqlite3.connect(tmp_path / "deep" / "folder" / "nakabot.sqlite3")
-    assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,)]
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
@@ -203,3 +203,29 @@ def test_an_unusable_location_or_url_is_a_store_error(tmp_path):
         open_store(f"sqlite:///{tmp_path}/file/nakabot.sqlite3")
     with pytest.raises(StoreError, match="scheme"):
         open_store("mysql://somewhere/db")
+
+
+def test_a_staff_session_lives_until_it_ends_or_expires(url):
+    store = open_store(url)
+    start = dt.datetime(2026, 12, 2, 9, tzinfo=dt.UTC)
+    store.start_session("token-a", dt.timedelta(hours=8), at=start)
+    store.start_session("token-b", dt.timedelta(hours=8), at=start)
+
+    assert store.session_alive("token-a", at=start + dt.timedelta(hours=1))
+    assert not store.session_alive("token-a", at=start + dt.timedelta(hours=9))  # expired
+    assert not store.session_alive("never-started")
+
+    store.end_session("token-a")  # logout
+    assert not store.session_alive("token-a", at=start + dt.timedelta(hours=1))
+    assert store.session_alive("token-b", at=start + dt.timedelta(hours=1))  # other staff stay in
+
+
+def test_health_can_ask_whether_a_write_goes_through_and_count_a_residents_questions(url):
+    store = open_store(url)
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    question(store, "古い", resident="k1", at=an_hour_ago - dt.timedelta(minutes=1))
+    question(store, "新しい", resident="k1")
+    question(store, "別の人", resident="k2")
+
+    assert store.writable() and store.writable()  # the probe row is rewritten, not added
+    assert store.questions_from("k1", since=an_hour_ago) == 1

@@ -7,19 +7,18 @@ from __future__ import annotations
 
 import psycopg
 import pytest
-from conftest import SECRET, TOKEN, body_of, post, text_event
+from conftest import body_of, bot_client, line_settings, post, text_event
 
-from bot.config import Settings
+from bot.reloader import CatalogueHolder
 from bot.store import StoreError, open_store
-from bot.web import create_app
 
 
 def test_two_instances_sharing_postgresql_answer_a_redelivered_event_once(
         postgres_url, fake_line, conversation, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", postgres_url)
-    settings = Settings(channel_secret=SECRET, access_token=TOKEN, api_base_url=fake_line.url)
-    host_a = create_app(settings, conversation).test_client()
-    host_b = create_app(settings, conversation).test_client()
+    settings = line_settings(fake_line)
+    host_a = bot_client(settings, CatalogueHolder.fixed(conversation))
+    host_b = bot_client(settings, CatalogueHolder.fixed(conversation))
     first = text_event("ペンギンの飼い方を教えてください")
     again = {**first, "deliveryContext": {"isRedelivery": True}}
 
@@ -27,7 +26,7 @@ def test_two_instances_sharing_postgresql_answer_a_redelivered_event_once(
     assert post(host_b, body_of(again)).status_code == 200  # LINE redelivered it to the other host
 
     assert len(fake_line.replies) == 1
-    store = host_b.application.extensions["nakabot"].store
+    store = host_b.events.store
     assert store.dialect.__class__.__name__ == "PostgreSQL"
     assert [row.text for row in store.unanswered()] == ["ペンギンの飼い方を教えてください"]
     assert host_a.get("/healthz").get_json()["store"] == "ok"

@@ -2,24 +2,21 @@
 
 Registered only when ADMIN_PASSWORD_HASH is set (otherwise /admin is 404). One shared
 password, checked against a werkzeug hash (`nakabot admin-hash` makes one); after
-LOGIN_FAILURES wrong ones from an address within LOGIN_WINDOW seconds, that address
+LOGIN_FAILURES wrong ones from an address within LOGIN_WINDOW seconds (throttle.py), that address
 is refused (429) without checking, until the oldest failure is out of the window. The session
-cookie is Secure, HttpOnly and SameSite=Lax (set in create_app); every POST form carries
-a CSRF token kept in the session; pages are never cached nor framed.
+cookie is Secure, HttpOnly and SameSite=Lax (set in create_app) and carries a random
+token that the store keeps (hashed) until logout or expiry, so logging out ends the
+session for every copy of the cookie; every POST form carries a CSRF token kept in the
+session; pages are never cached nor framed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hmac
-import json
 import logging
 import math
 import secrets
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,62 +24,16 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from werkzeug.security import check_password_hash
 
 from bot import report
+from bot.logs import log_event
 from bot.store import LOCAL, STATES, StoreError
-from bot.web import state
+from bot.web.context import services
+from bot.web.throttle import LOGIN_FAILURES, LOGIN_WINDOW, LoginThrottle
 
 log = logging.getLogger("bot.admin")
 admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
 CHART_DAYS = 30
 GROUPS_SHOWN = 50
-LOGIN_FAILURES = 5
-LOGIN_WINDOW = 300.0  # seconds
-
-
-class LoginThrottle:
-    """Wrong passwords per client address, forgotten after LOGIN_WINDOW seconds.
-
-    Refusing at once (no hash, no sleep) matters as much as slowing a guesser: each
-    check costs ~0.16 s of scrypt CPU, and a sleep would hold one of the few request
-    threads that LINE's webhooks need. Per process: with N workers an address gets at
-    most N x LOGIN_FAILURES tries per window. Behind a reverse proxy the address is the
-    client's only with NAKABOT_PROXIES set; otherwise it is the proxy's, and a guesser
-    locks staff out for the window too (the bot is unaffected; `nakabot report` works).
-    """
-
-    MAX_ADDRESSES = 4096  # memory stays bounded whatever addresses come
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self.clock = clock
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()  # request threads share it
-
-    def wait(self, address: str) -> float:
-        """Seconds until `address` may try again; 0 when it may now."""
-        with self._lock:
-            recent = self._recent(address)
-            if len(recent) < LOGIN_FAILURES:
-                return 0.0
-            return recent[0] + LOGIN_WINDOW - self.clock()
-
-    def failed(self, address: str) -> None:
-        with self._lock:
-            if address not in self._failures and len(self._failures) >= self.MAX_ADDRESSES:
-                for stale in [a for a in self._failures if not self._recent(a)]:
-                    del self._failures[stale]
-                if len(self._failures) >= self.MAX_ADDRESSES:
-                    del self._failures[next(iter(self._failures))]  # the address first seen
-            self._failures.setdefault(address, deque(maxlen=LOGIN_FAILURES)).append(self.clock())
-
-    def _recent(self, address: str) -> deque[float]:
-        recent = self._failures.get(address, deque())
-        while recent and recent[0] <= self.clock() - LOGIN_WINDOW:
-            recent.popleft()
-        return recent
-
-
-@admin.record_once
-def _create_throttle(setup: Any) -> None:
-    setup.app.extensions["admin_login_throttle"] = LoginThrottle()
+__all__ = ["LOGIN_FAILURES", "LOGIN_WINDOW", "LoginThrottle", "admin"]
 
 
 def csrf_token() -> str:
@@ -101,11 +52,24 @@ def guard() -> Any:
     if request.method == "POST":
         sent = request.form.get("csrf", "")
         if not sent or not hmac.compare_digest(sent, session.get("csrf", "")):
-            log.warning(json.dumps({"event": "admin_csrf_refused", "path": request.path}))
+            log_event(log, "admin_csrf_refused", logging.WARNING, path=request.path)
             abort(400, "CSRF token missing or wrong: reload the page")
-    if request.endpoint != "admin.login" and not session.get("admin"):
+    if request.endpoint != "admin.login" and not signed_in():
         return redirect(url_for("admin.login"))
     return None
+
+
+def signed_in() -> bool:
+    """The session's token is one the store still holds: logout (any worker's) ends it."""
+    token = session.get("admin")
+    store = services().events.store
+    if not isinstance(token, str) or store is None:
+        return False
+    try:
+        return store.session_alive(token)
+    except StoreError as error:
+        log_event(log, "store_failed", logging.ERROR, action="admin_session", error=str(error))
+        return False
 
 
 @admin.after_request
@@ -120,53 +84,74 @@ def no_cache(response: Any) -> Any:
 def login() -> Any:
     if request.method == "GET":
         return render_template("admin_login.html")
-    throttle: LoginThrottle = current_app.extensions["admin_login_throttle"]
+    throttle = services().login_throttle
     address = request.remote_addr or ""
     wait = throttle.wait(address)
     if wait > 0:
-        log.warning(json.dumps({"event": "admin_login_throttled"}))
+        log_event(log, "admin_login_throttled", logging.WARNING)
         page = render_template("admin_login.html", error="間違いが続いたため、しばらくログインできません。"
                                f"{math.ceil(wait / 60)}分ほど待ってから、もう一度どうぞ。")
         return page, 429, {"Retry-After": str(int(wait) + 1)}
     password = request.form.get("password", "")
-    if check_password_hash(state().settings.admin_password_hash, password):
+    expected = services().settings.admin_password_hash  # set, or this blueprint is not registered
+    if expected and check_password_hash(expected, password):
+        token = secrets.token_urlsafe(32)
+        try:
+            store = services().events.store
+            if store is None:
+                raise StoreError("no store")
+            store.start_session(token, current_app.permanent_session_lifetime)
+        except StoreError as error:
+            log_event(log, "store_failed", logging.ERROR, action="admin_login", error=str(error))
+            return render_template("admin_login.html", error="記録（データベース）が使えないため、"
+                                   "ログインできません。少し待ってから、もう一度どうぞ。"), 503
         session.clear()  # a fresh session (and CSRF token) after login
         session.permanent = True
-        session["admin"] = True
-        log.info(json.dumps({"event": "admin_login"}))
+        session["admin"] = token  # the cookie is signed; the store knows whether it still counts
+        log_event(log, "admin_login")
         return redirect(url_for("admin.index"))
     throttle.failed(address)
-    log.warning(json.dumps({"event": "admin_login_failed"}))
+    log_event(log, "admin_login_failed", logging.WARNING)
     return render_template("admin_login.html", error="パスワードが違います。"), 401
 
 
 @admin.post("/logout")
 def logout() -> Any:
+    """End the session in the store, not only in this browser: a copy of the cookie is dead too."""
+    token, store = session.get("admin"), services().events.store
+    if isinstance(token, str) and store is not None:
+        try:
+            store.end_session(token)
+        except StoreError as error:
+            log_event(log, "store_failed", logging.ERROR, action="admin_logout", error=str(error))
     session.clear()
+    log_event(log, "admin_logout")
     return redirect(url_for("admin.login"))
 
 
-@admin.get("/")
+# strict_slashes=False: /admin is this page too. Werkzeug would otherwise redirect /admin
+# to /admin/ with an absolute URL built from the request's Host header, any host at all.
+@admin.get("/", strict_slashes=False)
 def index() -> Any:
-    shared = state()
-    catalogue = shared.conversation.catalogue
+    events = services().events
+    catalogue = events.conversation.catalogue
     today = dt.datetime.now(LOCAL).date()
     days = [today - dt.timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
     groups: list[report.Group] = []
     rates: list[report.DayRate] = []
     top: list[tuple[str, str, int]] = []
     problem = None
-    if shared.store is None:
+    if events.store is None:
         problem = "記録（データベース）を開けませんでした。ログを確認してください。"
     else:
         try:
-            groups = report.group(shared.store.unanswered(states=("new",)))
-            counts = shared.store.counts(since=days[0])
+            groups = report.group(events.store.unanswered(states=("new",)))
+            counts = events.store.counts(since=days[0])
             rates = report.daily_rates(counts, days)
             top = [(pid, getattr(catalogue.procedure(pid), "title", pid), n)
                    for pid, n in report.top_procedures(counts)]
         except StoreError as error:
-            log.error(json.dumps({"event": "store_failed", "action": "admin", "error": str(error)}))
+            log_event(log, "store_failed", logging.ERROR, action="admin", error=str(error))
             problem = "記録を読めませんでした。少し待ってから開き直してください。"
     return render_template("admin_index.html", groups=groups[:GROUPS_SHOWN],
                            hidden=max(0, len(groups) - GROUPS_SHOWN), chart=chart(rates), rates=rates,
@@ -178,7 +163,7 @@ def mark() -> Any:
     key, new_state = request.form.get("group", ""), request.form.get("state", "")
     if new_state not in STATES:
         abort(400)
-    store = state().store
+    store = services().events.store
     if store is None:
         abort(503)
     try:
@@ -189,7 +174,7 @@ def mark() -> Any:
             store.mark(found.ids, new_state, request.form.get("note") or None)
             flash(f"「{found.examples[0]}」など {found.count} 件を「{LABELS[new_state]}」にしました。")
     except StoreError as error:
-        log.error(json.dumps({"event": "store_failed", "action": "admin_mark", "error": str(error)}))
+        log_event(log, "store_failed", logging.ERROR, action="admin_mark", error=str(error))
         flash("保存できませんでした。少し待ってからもう一度どうぞ。")
     return redirect(url_for("admin.index"))
 

@@ -33,13 +33,13 @@ def _current() -> tuple[Path, float]:
 
 
 @richmenu_preview.get("/simulator/richmenu.json")
-def richmenu_json():  # type: ignore[no-untyped-def]
+def richmenu_json() -> Response:
     """The RichMenuRequest body LINE gets: size, chatBarText, areas with bounds and actions."""
     return jsonify(richmenu.request_body(_menu(*_current())))
 
 
 @richmenu_preview.get("/simulator/richmenu.png")
-def richmenu_png():  # type: ignore[no-untyped-def]
+def richmenu_png() -> Response:
     try:
         image = _png(*_current())
     except richmenu.RichMenuError as error:  # no Japanese font: no picture rather than tofu
