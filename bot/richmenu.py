@@ -1,7 +1,7 @@
 """The rich menu: its definition (richmenu/menu.yaml), LINE's limits, its image, and creating it.
 
 Plain Python. `load()` reads the definition, `problems()` says every way it breaks
-LINE's limits (../shared/research/line-api.md 5.1) or points at something the bot
+LINE's limits (bot/limits.py) or points at something the bot
 does not know, `request_body()` is the JSON LINE gets, `draw()` paints the image
 from the same definition with Pillow, and `create()` sends both through line-bot-sdk
 and makes the menu every resident's default.
