@@ -43,7 +43,7 @@ def test_every_tile_leads_where_the_bot_can_answer(menu, conversation, catalogue
         incoming = (Incoming("postback", action["data"]) if action["type"] == "postback"
                     else Incoming("text", action["text"]))
         shown.append(conversation.respond(incoming).shown)
-    # The seven categories, through the same postback format as the quick replies.
+    # Every category, through the same postback format as the quick replies.
     assert {f"category:{c.id}" for c in catalogue.categories} <= set(shown)
     assert "intent:help" in shown and "intent:contact" in shown
     call = next(a for a in menu.areas if a.style == "call")
