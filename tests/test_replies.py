@@ -53,18 +53,21 @@ def test_the_fallback_is_kind_and_gives_the_city_phone(catalogue):
 
 
 def test_a_card_without_confirmed_fee_sends_the_resident_to_the_city(catalogue):
-    procedure = next(p for p in catalogue.procedures if p.fee is None)
+    procedure = next(p for p in catalogue.procedures if not p.fee_known)
+    text = as_text(Replies(catalogue).procedure_detail(procedure))
+
+    fee = text.split("\n手数料\n", 1)[1].splitlines()[0]  # the line under the heading
+    assert fee.endswith("詳しくは市役所へ（代表 029-298-1111）")
+
+
+def test_an_online_procedure_says_plainly_that_its_button_is_the_general_search(catalogue):
+    procedure = next(p for p in catalogue.procedures
+                     if any(c.kind == "mynaportal" and c.url and not c.url_source for c in p.channels))
     text = as_text(Replies(catalogue).procedure(procedure))
 
-    assert "詳しくは市役所へ（029-298-1111）" in text
-
-
-def test_an_online_procedure_has_a_button_to_apply(catalogue):
-    procedure = next(p for p in catalogue.procedures if any(c.online and c.url for c in p.channels))
-    text = as_text(Replies(catalogue).procedure(procedure))
-
-    assert "［オンラインで申請する］ https://" in text
+    assert "［マイナポータルで那珂市を選んで探す］ https://" in text
     assert "スマホで申請できます" in text
+    assert "「茨城県那珂市」を選んで" in as_text(Replies(catalogue).procedure_detail(procedure))
 
 
 def test_limits_are_counted_as_line_counts_them():
@@ -80,7 +83,7 @@ def test_the_builder_refuses_to_build_what_line_would_reject(catalogue):
     huge = replace(catalogue.procedures[0], summary="とても長い説明。" * 3000)
 
     with pytest.raises(LimitError, match="bytes"):
-        Replies(catalogue).procedure(huge)
+        Replies(catalogue).procedure_detail(huge)
 
 
 def test_the_card_answers_can_i_do_this_from_home_in_the_residents_words(catalogue):
@@ -97,7 +100,7 @@ def test_the_card_answers_can_i_do_this_from_home_in_the_residents_words(catalog
 
 
 def test_card_text_and_buttons_follow_the_residents_font_size_setting(catalogue):
-    [card] = Replies(catalogue).procedure(catalogue.procedures[0])
+    [card] = Replies(catalogue).procedure_detail(catalogue.procedures[0])
 
     def parts(node):
         if isinstance(node, dict):
