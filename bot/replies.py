@@ -49,6 +49,7 @@ HEADLINES = {
     "pay-web": "ネットで払えます",
     "pay-konbini": "コンビニで払えます",
 }
+SHORT_NAMES = {"mynaportal": "マイナポータル", "ibaraki-e": "いばらき電子申請"}
 ASK_CITY = "詳しくは市役所へ"
 MORE = "くわしく"
 HELPFUL = "役に立った"
@@ -475,8 +476,8 @@ def _headline(p: Procedure, channels: Iterable[Channel] | None = None) -> str:
     best = kinds[0] if kinds else "counter"
     others = [CHANNEL_KINDS[k] for k in kinds[1:]]
     headline = HEADLINES[best]
-    if best in ("mynaportal", "ibaraki-e"):
-        headline += f"（{CHANNEL_KINDS[best]}）"
+    if best in SHORT_NAMES:
+        headline += f"（{SHORT_NAMES[best]}）"
     if others:
         headline += "\nほかに：" + "・".join(others)
     return headline

@@ -26,10 +26,10 @@ PHOTOGRAPHED = ("juminhyo", "konbini-kofu", "shizei-smartphone", "mynumber-card-
 CARD = ".row.bot[data-type=flex]"
 
 
-def show_card(page: Page, procedure_id: str) -> None:
+def show_card(page: Page, procedure_id: str, data: str = "p") -> None:
     """Ask for one card as its button would (a postback), and wait until it is drawn."""
     turns = int(page.locator("body").get_attribute("data-turns") or 0)
-    page.evaluate("data => send({type: 'postback', data})", f"p={procedure_id}")
+    page.evaluate("data => send({type: 'postback', data})", f"{data}={procedure_id}")
     expect(page.locator("body")).to_have_attribute("data-turns", str(turns + 1))
 
 
@@ -45,28 +45,38 @@ def test_every_card_is_measured_at_both_text_sizes(page: Page, demo_server: str,
     page.set_viewport_size(VIEWPORT)
     page.goto(demo_server + "/")
     expect(page.locator("body")).to_have_attribute("data-turns", "1")
+    log_height = float(page.locator("#log").evaluate("log => log.clientHeight"))  # the chat, less bars
     heights: dict[str, dict[str, float]] = {}
+    details: dict[str, dict[str, float]] = {}
     for procedure in catalogue.procedures:
-        show_card(page, procedure.id)
-        heights[procedure.id] = {}
-        for name, scale in SCALES.items():
-            set_scale(page, scale)
-            heights[procedure.id][name] = card_height(page)
-        set_scale(page, SCALES["standard"])
-        page.locator(CARD).last.evaluate("card => card.remove()")  # keep the page light
+        for data, table in (("p", heights), ("d", details)):  # the card, and its 「くわしく」
+            show_card(page, procedure.id, data)
+            table[procedure.id] = {}
+            for name, scale in SCALES.items():
+                set_scale(page, scale)
+                table[procedure.id][name] = card_height(page)
+            set_scale(page, SCALES["standard"])
+            page.locator(CARD).last.evaluate("card => card.remove()")  # keep the page light
 
-    summary = {name: {"median": statistics.median(h[name] for h in heights.values()),
-                      "max": max(h[name] for h in heights.values()),
-                      "screens_max": round(max(h[name] for h in heights.values()) / VIEWPORT["height"], 2),
-                      "over_one_screen": sum(h[name] > VIEWPORT["height"] for h in heights.values())}
-               for name in SCALES}
+    def summary(table: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        return {name: {"median": statistics.median(h[name] for h in table.values()),
+                       "max": max(h[name] for h in table.values()),
+                       "screens_max": round(max(h[name] for h in table.values()) / VIEWPORT["height"], 2),
+                       "over_one_screen": sum(h[name] > VIEWPORT["height"] for h in table.values()),
+                       "over_the_chat_area": sum(h[name] > log_height for h in table.values())}
+                for name in SCALES}
+
     out = REPO / "var" / "card-heights.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps({"viewport": VIEWPORT, "summary": summary, "cards": heights},
-                              ensure_ascii=False, indent=1))
-    print(json.dumps(summary, ensure_ascii=False))
+    result = {"viewport": VIEWPORT, "chat_area_height": log_height, "summary": summary(heights),
+              "detail_summary": summary(details), "cards": heights, "details": details}
+    out.write_text(json.dumps(result, ensure_ascii=False, indent=1))
+    print(json.dumps({k: result[k] for k in ("chat_area_height", "summary", "detail_summary")},
+                     ensure_ascii=False))
     assert len(heights) == len(catalogue.procedures)
     assert all(h["large"] > h["standard"] for h in heights.values())  # 特大 really is larger
+    too_tall = {p: h["standard"] for p, h in heights.items() if h["standard"] > VIEWPORT["height"]}
+    assert too_tall == {}, "at 標準 a card fits one screen; the rest belongs behind 「くわしく」"
 
 
 def test_five_cards_are_photographed_at_both_text_sizes(page: Page, demo_server: str, catalogue: Catalogue):
