@@ -5,6 +5,13 @@ Every fallback, every clarify and every answer whose score is below the matcher'
 also bumps a daily counter per kind and procedure (no text, no resident), which gives
 the answered rate and the most asked procedures.
 
+A card's 「役に立った／役に立たなかった」 tap counts per procedure ("helpful",
+"unhelpful"); a "not helpful" also keeps the question that led to the card, beside
+the unanswered ones (kind "unhelpful"), so a wrong answer is seen, not only a missing
+one. The question comes back in the postback data, masked when the card was built and
+masked again here (the data passes through the resident's phone): nothing is kept
+between the card and the tap.
+
 When the store cannot take a question, the caller logs it (the `unsaved` field of a
 `store_failed` line), and `nakabot restore` puts such lines back into the store.
 """
@@ -19,6 +26,7 @@ from typing import Any
 from bot.conversation import Conversation, Incoming, Outcome
 from bot.matcher import Answer
 from bot.privacy import mask
+from bot.replies import parse_feedback, parse_postback
 from bot.store import Store, now, timestamp
 
 ROW_FIELDS = frozenset({"at", "channel", "text", "normalized", "candidates", "kind", "answer_id", "score",
@@ -32,6 +40,8 @@ def needs_review(answer: Answer, review_below: float) -> bool:
 def review_row(conversation: Conversation, incoming: Incoming, outcome: Outcome,
                channel: str, at: dt.datetime | None = None) -> dict[str, Any] | None:
     """The question as staff will see it (masked, JSON-ready), or None if it needs no review."""
+    if outcome.shown.startswith("unhelpful:") and incoming.kind == "postback":
+        return unhelpful_row(conversation, incoming, channel, at)
     answer = outcome.answer
     if answer is None or not needs_review(answer, conversation.matcher.thresholds.review):
         return None
@@ -46,6 +56,19 @@ def review_row(conversation: Conversation, incoming: Incoming, outcome: Outcome,
             "resident": incoming.resident}
 
 
+def unhelpful_row(conversation: Conversation, incoming: Incoming, channel: str,
+                  at: dt.datetime | None = None) -> dict[str, Any] | None:
+    """A "not helpful" tap as a review row: the question that led to the card, and the card."""
+    key, value = parse_postback(incoming.text)
+    said = parse_feedback(value) if key == "f" else None
+    if said is None or said.helpful:
+        return None
+    return {"at": timestamp(at or now()), "channel": channel, "text": said.question,
+            "normalized": conversation.matcher.normalize(said.question).surface,
+            "candidates": [[said.procedure_id, 0.0]], "kind": "unhelpful",
+            "answer_id": said.procedure_id, "score": 0.0, "resident": incoming.resident}
+
+
 def record(store: Store, outcome: Outcome, row: dict[str, Any] | None) -> bool:
     """Count the answer, and keep `row` (from review_row) if there is one; True if kept.
 
@@ -53,9 +76,15 @@ def record(store: Store, outcome: Outcome, row: dict[str, Any] | None) -> bool:
     """
     answer = outcome.answer
     if answer is None:
-        if outcome.shown.startswith("procedure:"):  # a tapped button showed a procedure
-            store.count("tap", outcome.shown.removeprefix("procedure:"))
-        return False
+        shown, _, target = outcome.shown.partition(":")
+        if shown == "procedure":  # a tapped button showed a procedure
+            store.count("tap", target)
+        elif shown in ("detail", "helpful", "unhelpful"):  # 「くわしく」, and the one-tap verdict
+            store.count(shown, target)
+        if row is None:
+            return False
+        save(store, row)
+        return True
     store.count(answer.kind, answer.id)
     if row is None:
         return False

@@ -79,7 +79,10 @@ def postback_for_detail(procedure_id: str) -> str:
 def postback_for_feedback(helpful: bool, procedure_id: str, question: str) -> str:
     """'f=n:juminhyo:住民票 土日' — the question (masked) rides along, cut to LINE's 300."""
     head = f"f={'y' if helpful else 'n'}:{procedure_id}:"
-    return head + mask(question)[: MAX_POSTBACK_DATA - len(head)]
+    data = head + mask(question)[: MAX_POSTBACK_DATA - len(head)]
+    while utf16_length(data) > MAX_POSTBACK_DATA:  # counted the strictest way (an emoji is 2)
+        data = data[:-1]
+    return data
 
 
 POSTBACK_MENU = "m=menu"

@@ -8,7 +8,20 @@ import pytest
 from linebot.v3.messaging import ReplyMessageRequest
 from openapi import errors
 
-from bot.replies import LimitError, Replies, as_text, limit_problems, utf16_length
+from bot.replies import (
+    MAP_SEARCH,
+    PHONE_IN_TEXT,
+    Feedback,
+    LimitError,
+    Replies,
+    _actions,
+    _texts,
+    as_text,
+    limit_problems,
+    parse_feedback,
+    postback_for_feedback,
+    utf16_length,
+)
 
 
 def assert_line_accepts(messages):
@@ -120,3 +133,84 @@ def test_the_welcome_says_what_the_bot_cannot_see_and_never_asks(catalogue):
 
     assert "個人の記録は見られません" in message["text"]
     assert "マイナンバーや暗証番号をおたずねすることもありません" in message["text"]
+
+
+def test_the_feedback_postback_carries_the_question_masked_within_lines_limit(catalogue):
+    question = "🍎" * 400 + " 090-1234-5678"
+    replies = Replies(catalogue)
+    [card] = replies.procedure(catalogue.procedure("juminhyo"), None, question)
+
+    items = card["quickReply"]["items"]
+    assert [i["action"]["label"] for i in items[:2]] == ["役に立った", "役に立たなかった"]
+    data = items[1]["action"]["data"]
+    assert data.startswith("f=n:juminhyo:🍎") and utf16_length(data) <= 300
+    assert parse_feedback(data.removeprefix("f=")) == Feedback(False, "juminhyo", data[len("f=n:juminhyo:"):])
+    short = postback_for_feedback(False, "juminhyo", "住民票 090-1234-5678")
+    assert short == "f=n:juminhyo:住民票 ［電話番号］"
+
+
+def test_every_phone_number_on_every_card_has_its_call_button(catalogue):
+    replies = Replies(catalogue)
+    for procedure in catalogue.procedures:
+        for facet in (None, *catalogue.facets):
+            for [card] in (replies.procedure(procedure, facet), replies.procedure_detail(procedure)):
+                texts = " ".join(_texts(card["contents"]))
+                calls = {a["uri"] for a in _actions(card["contents"]) if a.get("uri", "").startswith("tel:")}
+                for number in PHONE_IN_TEXT.findall(texts):
+                    assert "tel:" + number.replace("-", "") in calls, (procedure.id, number)
+                if procedure.counter.address in texts:
+                    assert any(a.get("uri", "").startswith(MAP_SEARCH) for a in _actions(card["contents"]))
+
+
+def facet(catalogue, facet_id):
+    return next(f for f in catalogue.facets if f.id == facet_id)
+
+
+@pytest.mark.parametrize(("question", "facet_id"), [
+    ("平日に行けないけど住民票がほしい", "anytime"),
+    ("住民票は土日も取れますか", "anytime"),
+    ("住民票いくら", "fee"),
+    ("ペイペイで税金払える？", "payment"),
+    ("マイナンバーカードをなくした", "urgent"),
+    ("児童手当の申請はいつまで", "deadline"),
+    ("住民票がほしい", None),
+])
+def test_the_facet_a_question_names_is_found_from_the_words_in_the_yaml(conversation, question, facet_id):
+    answer = conversation.matcher.match(question)
+    found = conversation.replies.facet_of(answer)
+    assert (found.id if found else None) == facet_id
+
+
+def body_texts(card):
+    return list(_texts(card["contents"]["body"]))
+
+
+def test_a_question_that_names_a_facet_gets_a_card_that_leads_with_it(catalogue):
+    replies = Replies(catalogue)
+    juminhyo = catalogue.procedure("juminhyo")
+
+    [plain] = replies.procedure(juminhyo)
+    assert body_texts(plain)[0].startswith("窓口での手続きです")
+    [weekend] = replies.procedure(juminhyo, facet(catalogue, "anytime"))
+    assert body_texts(weekend)[0].startswith("コンビニでもできます")  # not the counter first
+    [fee] = replies.procedure(juminhyo, facet(catalogue, "fee"))
+    assert body_texts(fee)[0].startswith("手数料：")
+
+    [paypay] = replies.procedure(catalogue.procedure("shizei-smartphone"), facet(catalogue, "payment"))
+    assert "PayPay" in body_texts(paypay)[0]
+    lost = catalogue.procedure("mynumber-card-funshitsu") or catalogue.procedure("mynumber-card-shinsei")
+    [card] = replies.procedure(lost, facet(catalogue, "urgent"))
+    assert "0120-95-0178" in body_texts(card)[0]
+    calls = [a["uri"] for a in _actions(card["contents"]) if a.get("uri", "").startswith("tel:")]
+    assert "tel:0120950178" in calls
+
+
+def test_the_short_card_keeps_the_rest_behind_kuwashiku(catalogue):
+    replies = Replies(catalogue)
+    procedure = catalogue.procedure("konbini-kofu")
+    [card] = replies.procedure(procedure)
+    more = [a for a in _actions(card["contents"]) if a.get("label") == "くわしく"]
+    assert more == [{"type": "postback", "data": "d=konbini-kofu",
+                     "displayText": f"{procedure.label}（くわしく）", "label": "くわしく"}]
+    assert procedure.summary not in as_text([card])
+    assert procedure.summary in as_text(replies.procedure_detail(procedure))

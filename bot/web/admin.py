@@ -154,7 +154,7 @@ def index() -> Any:
     days = [today - dt.timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
     groups: list[report.Group] = []
     rates: list[report.DayRate] = []
-    top: list[tuple[str, str, int]] = []
+    top: list[tuple[str, str, int, tuple[int, int]]] = []
     problem = None
     if shared.store is None:
         problem = "記録（データベース）を開けませんでした。ログを確認してください。"
@@ -163,7 +163,8 @@ def index() -> Any:
             groups = report.group(shared.store.unanswered(states=("new",)))
             counts = shared.store.counts(since=days[0])
             rates = report.daily_rates(counts, days)
-            top = [(pid, getattr(catalogue.procedure(pid), "title", pid), n)
+            said = report.verdicts(counts)
+            top = [(pid, getattr(catalogue.procedure(pid), "title", pid), n, said.get(pid, (0, 0)))
                    for pid, n in report.top_procedures(counts)]
         except StoreError as error:
             log.error(json.dumps({"event": "store_failed", "action": "admin", "error": str(error)}))
