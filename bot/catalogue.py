@@ -50,6 +50,7 @@ _JAPANESE = r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff5e]"
 _JOINED_SPACE = re.compile(rf"(?<={_JAPANESE})[ \t]+(?={_JAPANESE})")
 # Japanese phone numbers: 0 + area/prefix, written with hyphens, 10 or 11 digits in all.
 PHONE_PATTERN = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
+CITY_SITE = "https://www.city.naka.lg.jp/"
 FACTS_DIR = "facts"  # procedures/facts/: city facts, not procedures
 TOP_FILES = frozenset({"city.yaml", "categories.yaml", "facets.yaml"})
 MIN_EXAMPLES = 8  # fewer is a warning: the matcher learns residents' words from these
@@ -143,6 +144,7 @@ class Procedure:
     # Short answers that lead the card when the question asks about that facet
     # (facet id from procedures/facets.yaml -> text), e.g. payment: PayPayで払えます…
     answers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    city_page: str | None = None  # Naka's own page about this procedure (also in `source`)
 
     @property
     def hours(self) -> str | None:
@@ -489,8 +491,8 @@ class _Reader:
         self.owner = path.stem
         self._known_fields(
             {"id", "category", "title", "legal_title", "label", "summary", "who", "when", "urgent",
-             "answers", "channels", "prepare", "fee", "payment", "counter", "processing", "contact",
-             "related", "keywords", "examples", "note", "source", "reviewed"},
+             "answers", "city_page", "channels", "prepare", "fee", "payment", "counter", "processing",
+             "contact", "related", "keywords", "examples", "note", "source", "reviewed"},
             moved={"hours": "procedures/facts/counters.yaml"},
         )
         procedure_id = self._identifier(("id",)) or path.stem
@@ -524,6 +526,7 @@ class _Reader:
             fees=self._fees(facts),
             own_payment=self._text(("payment",), required=False),
             answers=self._answers(facet_ids),
+            city_page=self._city_page(),
             counter=self._counter(facts),
             processing=self._text(("processing",), required=False, nullable=True),
             contact=self._contact(facts),
@@ -613,6 +616,16 @@ class _Reader:
             elif (text := self._text(("answers", key))) is not None:
                 answers[str(key)] = text
         return MappingProxyType(answers)
+
+    def _city_page(self) -> str | None:
+        url = self._url(("city_page",), required=False)
+        if url is None:
+            return None
+        if not url.startswith(CITY_SITE):
+            self._problem(("city_page",), f"那珂市のページ（{CITY_SITE} で始まるアドレス）を書いてください")
+        if url not in self._texts(("source",)):
+            self._problem(("city_page",), "このアドレスを source にも書いてください（根拠として）")
+        return url
 
     def _url_source(self, at: FieldPath) -> str | None:
         source = self._text((*at, "url_source"), required=False)

@@ -344,7 +344,8 @@ class Replies:
         if need:
             body.append(_line("持ち物：" + "、".join(need), size="md"))
         body.append(_line("問い合わせ：" + self._contact_line(p), size="sm", color=MUTED))
-        footer = self._link_buttons(p, channels[:1])
+        # One link at most on the short card: the online application, else the city's page.
+        footer = self._link_buttons(p, channels[:1], city_page=False) or self._link_buttons(p, ())
         footer.append(_button(MORE, {"type": "postback", "data": postback_for_detail(p.id),
                                      "displayText": f"{p.label}（くわしく）"}, primary=False))
         footer += self._phone_buttons(p, body, primary=not footer[:-1])
@@ -402,12 +403,18 @@ class Replies:
             footer.append(_button("地図で市役所を見る", where, primary=False))
         return _bubble(self._header(p), body, footer)
 
-    def _link_buttons(self, p: Procedure, channels: Iterable[Channel]) -> list[dict[str, Any]]:
-        """A button for the first online application among `channels` (Naka's page, or said plainly)."""
+    def _link_buttons(self, p: Procedure, channels: Iterable[Channel],
+                      city_page: bool = True) -> list[dict[str, Any]]:
+        """The first online application among `channels` (Naka's page, or said plainly as the
+        general search), then the city's own page about the procedure when `city_page`."""
+        buttons = []
         online = next((c for c in channels if c.online and c.url), None)
-        if online is None or online.url is None:
-            return []
-        return [_button(_link_label(online), {"type": "uri", "uri": online.url}, primary=True)]
+        if online is not None and online.url is not None:
+            buttons.append(_button(_link_label(online), {"type": "uri", "uri": online.url}, primary=True))
+        if p.city_page and city_page:
+            buttons.append(_button("那珂市のページを見る", {"type": "uri", "uri": p.city_page},
+                                   primary=not buttons))
+        return buttons
 
     def _phone_buttons(self, p: Procedure, body: list[dict[str, Any]], primary: bool) -> list[dict[str, Any]]:
         """A call button for every phone number the card shows, the section's (or the city's) first."""

@@ -137,6 +137,10 @@ def test_a_fact_filled_once_shows_on_every_card_that_needs_it(tree: Path):
      "contact: 係のid（procedures/facts/sections.yaml の id）で書いてください"),
     ("fee: juminhyo", "fee: juminhyo\nhours: 8:30〜17:15",
      "hours: この項目は procedures/facts/counters.yaml に1回だけ書きます"),
+    ("fee: juminhyo", "fee: juminhyo\ncity_page: https://www.city.naka.lg.jp/page/page999999.html",
+     "city_page: このアドレスを source にも書いてください"),
+    ("fee: juminhyo", "fee: juminhyo\nanswers:\n  price: 300円",
+     "answers.price: 「price」という種類はありません（procedures/facets.yaml の id: urgent,"),
 ])
 def test_a_reference_to_an_unknown_fact_is_an_error_naming_the_field(tree: Path, before, after, expected):
     path = tree / "procedures/shomeisho/juminhyo.yaml"

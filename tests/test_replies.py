@@ -214,3 +214,12 @@ def test_the_short_card_keeps_the_rest_behind_kuwashiku(catalogue):
                      "displayText": f"{procedure.label}（くわしく）", "label": "くわしく"}]
     assert procedure.summary not in as_text([card])
     assert procedure.summary in as_text(replies.procedure_detail(procedure))
+
+
+def test_a_procedure_with_a_naka_page_links_to_it_and_the_general_search_says_so(catalogue):
+    procedure = catalogue.procedure("jidou-teate-nintei")
+    detail = as_text(Replies(catalogue).procedure_detail(procedure))
+
+    assert f"［那珂市のページを見る］ {procedure.city_page}" in detail
+    assert procedure.city_page in procedure.source  # the page is its own source
+    assert "［マイナポータルで那珂市を選んで探す］ https://app.oss.myna.go.jp/" in detail
