@@ -72,17 +72,27 @@ def postback_for_category(category_id: str) -> str:
     return f"c={category_id}"
 
 
-def postback_for_detail(procedure_id: str) -> str:
-    return f"d={procedure_id}"
+def postback_for_detail(procedure_id: str, question: str = "") -> str:
+    """'d=juminhyo:住民票 土日' — the question rides along, so the full card can ask about it."""
+    return _within_limit(f"d={procedure_id}:", question)
 
 
 def postback_for_feedback(helpful: bool, procedure_id: str, question: str) -> str:
     """'f=n:juminhyo:住民票 土日' — the question (masked) rides along, cut to LINE's 300."""
-    head = f"f={'y' if helpful else 'n'}:{procedure_id}:"
+    return _within_limit(f"f={'y' if helpful else 'n'}:{procedure_id}:", question)
+
+
+def _within_limit(head: str, question: str) -> str:
     data = head + mask(question)[: MAX_POSTBACK_DATA - len(head)]
     while utf16_length(data) > MAX_POSTBACK_DATA:  # counted the strictest way (an emoji is 2)
         data = data[:-1]
     return data
+
+
+def parse_detail(value: str) -> tuple[str, str]:
+    """The value of a 'd=' postback: (procedure id, the question, masked again)."""
+    procedure_id, _, question = value.partition(":")
+    return procedure_id, mask(question)
 
 
 POSTBACK_MENU = "m=menu"
@@ -160,27 +170,32 @@ class Replies:
         lead = facet.id if facet and self._lead(procedure, facet.id) else ""
         [card] = self._once(("procedure", procedure.id, lead), lambda: self._procedure(procedure, lead))
         asked = question if question is not None else f"（ボタン）{procedure.label}"
+        more = postback_for_detail(procedure.id, asked)
+        footer = [_with_data(b, more) if _is_more(b) else b for b in card["contents"]["footer"]["contents"]]
+        contents = {**card["contents"], "footer": {**card["contents"]["footer"], "contents": footer}}
+        return _checked([{**card, "contents": contents, "quickReply": self._asked(procedure, asked, 3)}])
+
+    def procedure_detail(self, procedure: Procedure, question: str | None = None) -> list[Message]:
+        """Everything about the procedure (the 「くわしく」 button), asking whether it helped."""
+        [card] = self._once(("detail", procedure.id), lambda: self._detail(procedure))
+        asked = question if question else f"（くわしく）{procedure.label}"
+        return _checked([{**card, "quickReply": self._asked(procedure, asked, 3)}])
+
+    def _asked(self, procedure: Procedure, asked: str, related_shown: int) -> dict[str, Any]:
+        """Quick replies: 役に立った／役に立たなかった (with the question), related, the menu."""
         items = [_postback_item(HELPFUL, postback_for_feedback(True, procedure.id, asked)),
                  _postback_item(NOT_HELPFUL, postback_for_feedback(False, procedure.id, asked))]
         related = [p for r in procedure.related if (p := self.catalogue.procedure(r))]
-        items += [_postback_item(p.label, postback_for_procedure(p.id)) for p in related[:3]]
+        items += [_postback_item(p.label, postback_for_procedure(p.id)) for p in related[:related_shown]]
         items.append(_postback_item("メニュー", POSTBACK_MENU))
-        return _checked([{**card, "quickReply": {"items": items}}])
-
-    def procedure_detail(self, procedure: Procedure) -> list[Message]:
-        """Everything about the procedure (the 「くわしく」 button)."""
-        return self._once(("detail", procedure.id), lambda: self._detail(procedure))
+        return {"items": items}
 
     def _procedure(self, procedure: Procedure, lead: str) -> list[Message]:
         return [{"type": "flex", "altText": _alt_text(procedure),
                  "contents": self._short_bubble(procedure, lead)}]
 
     def _detail(self, procedure: Procedure) -> list[Message]:
-        related = [p for r in procedure.related if (p := self.catalogue.procedure(r))]
-        items = [_postback_item(p.label, postback_for_procedure(p.id)) for p in related[:4]]
-        items.append(_postback_item("メニュー", POSTBACK_MENU))
-        return [{"type": "flex", "altText": _alt_text(procedure), "contents": self._bubble(procedure),
-                 "quickReply": {"items": items}}]
+        return [{"type": "flex", "altText": _alt_text(procedure), "contents": self._bubble(procedure)}]
 
     def thanks_for_feedback(self, helpful: bool) -> list[Message]:
         if helpful:
@@ -424,6 +439,14 @@ class Replies:
         return [_button(f"電話する {number}", {"type": "uri", "uri": "tel:" + number.replace("-", "")},
                         primary=primary and index == 0)
                 for index, number in enumerate(numbers)]
+
+
+def _is_more(button: dict[str, Any]) -> bool:
+    return button.get("action", {}).get("label") == MORE
+
+
+def _with_data(button: dict[str, Any], data: str) -> dict[str, Any]:
+    return {**button, "action": {**button["action"], "data": data}}
 
 
 def _bubble(header: list[dict[str, Any]], body: list[dict[str, Any]],

@@ -8,6 +8,7 @@ import pytest
 from linebot.v3.messaging import ReplyMessageRequest
 from openapi import errors
 
+from bot.conversation import Incoming
 from bot.replies import (
     MAP_SEARCH,
     PHONE_IN_TEXT,
@@ -208,12 +209,22 @@ def test_a_question_that_names_a_facet_gets_a_card_that_leads_with_it(catalogue)
 def test_the_short_card_keeps_the_rest_behind_kuwashiku(catalogue):
     replies = Replies(catalogue)
     procedure = catalogue.procedure("konbini-kofu")
-    [card] = replies.procedure(procedure)
+    [card] = replies.procedure(procedure, None, "コンビニで住民票 電話090-1234-5678")
     more = [a for a in _actions(card["contents"]) if a.get("label") == "くわしく"]
-    assert more == [{"type": "postback", "data": "d=konbini-kofu",
+    assert more == [{"type": "postback", "data": "d=konbini-kofu:コンビニで住民票 電話［電話番号］",
                      "displayText": f"{procedure.label}（くわしく）", "label": "くわしく"}]
     assert procedure.summary not in as_text([card])
     assert procedure.summary in as_text(replies.procedure_detail(procedure))
+
+
+def test_the_full_card_still_knows_the_question_for_its_verdict(conversation):
+    [card] = conversation.respond(Incoming("text", "コンビニ交付の時間")).messages
+    more = next(a for a in _actions(card["contents"]) if a.get("label") == "くわしく")
+    [detail] = conversation.respond(Incoming("postback", more["data"])).messages
+
+    not_helpful = detail["quickReply"]["items"][1]["action"]
+    assert not_helpful["label"] == "役に立たなかった"
+    assert not_helpful["data"] == "f=n:konbini-kofu:コンビニ交付の時間"
 
 
 def test_a_procedure_with_a_naka_page_links_to_it_and_the_general_search_says_so(catalogue):
