@@ -42,7 +42,7 @@ def render_problems(catalogue: Catalogue) -> list[Problem]:
     problems = []
     for procedure in catalogue.procedures:
         try:
-            replies.procedure_detail(procedure)
+            replies.procedure_detail(procedure, "あ" * 300)
             for facet in (None, *catalogue.facets):  # the short card, leading with each facet
                 replies.procedure(procedure, facet, "あ" * 300)
         except LimitError as error:
