@@ -85,6 +85,11 @@ class Section:
     phone: str | None = None  # a direct line; None: residents call the main number
     floor: str | None = None
 
+    @property
+    def section(self) -> str | None:
+        """The section's name, as the older `contact.section` said it."""
+        return self.name
+
 
 @dataclass(frozen=True)
 class Counter:
@@ -155,6 +160,20 @@ class Procedure:
     def payment(self) -> str | None:
         """The procedure's own way to pay, else the counter's (a city fact, written once)."""
         return self.own_payment or self.counter.payment
+
+    @property
+    def fee(self) -> str | None:
+        """The fee in one line (None while not confirmed): the procedure's own text, or the
+        fee table's rows it names."""
+        known = [f for f in self.fees if f.counter or f.konbini]
+        if not known:
+            return None
+        return "、".join(
+            f.counter if not f.id else "".join(
+                [f"{f.name}：" if len(self.fees) > 1 else "",
+                 f"窓口 {f.counter or '未確認'}" if f.konbini else (f.counter or ""),
+                 f"・コンビニ {f.konbini}" if f.konbini else ""])
+            for f in known)
 
     @property
     def fee_known(self) -> bool:
