@@ -470,17 +470,25 @@ def _ordered(channels: tuple[Channel, ...], lead: str) -> tuple[Channel, ...]:
 def _link_label(channel: Channel) -> str:
     if channel.url_source:
         return "那珂市の申請ページを開く"
-    if channel.kind == "mynaportal":
+    if channel.kind == "mynaportal" and _is_search(channel):
         return "マイナポータルで那珂市を選んで探す"
+    if channel.kind == "mynaportal":
+        return "マイナポータル（国）の案内を開く"
     if channel.kind == "ibaraki-e":
         return "いばらき電子申請で那珂市を選んで探す"
     return "申請のページを開く"
 
 
+def _is_search(channel: Channel) -> bool:
+    return "/Application/search" in (channel.url or "")
+
+
 def _general_page_words(channel: Channel) -> str:
-    if channel.kind == "mynaportal":
+    if channel.kind == "mynaportal" and _is_search(channel):
         return ("ボタンはマイナポータルの検索ページです。"
                 "「茨城県那珂市」を選んで、この手続きを探してください。")
+    if channel.kind == "mynaportal":
+        return "ボタンはマイナポータル（国）の案内ページです。那珂市だけのページではありません。"
     if channel.kind == "ibaraki-e":
         return "ボタンはいばらき電子申請の入口です。那珂市の手続きを探してください。"
     return ""
