@@ -358,6 +358,8 @@ class Replies:
             need = p.prepare
         if need:
             body.append(_line("持ち物：" + "、".join(need), size="md"))
+        if p.when and lead != "deadline":  # a deadline missed costs money: never behind くわしく
+            body.append(_line("期限：" + p.when, size="md", weight="bold", color=WARN))
         body.append(_line("問い合わせ：" + self._contact_line(p), size="sm", color=MUTED))
         # One link at most on the short card: the online application, else the city's page.
         footer = self._link_buttons(p, channels[:1], city_page=False) or self._link_buttons(p, ())

@@ -234,3 +234,11 @@ def test_a_procedure_with_a_naka_page_links_to_it_and_the_general_search_says_so
     assert f"［那珂市のページを見る］ {procedure.city_page}" in detail
     assert procedure.city_page in procedure.source  # the page is its own source
     assert "［マイナポータルで那珂市を選んで探す］ https://app.oss.myna.go.jp/" in detail
+
+
+def test_a_deadline_is_on_the_short_card_not_behind_kuwashiku(catalogue):
+    replies = Replies(catalogue)
+    with_deadline = [p for p in catalogue.procedures if p.when]
+    assert with_deadline
+    for procedure in with_deadline:
+        assert "期限：" + procedure.when in as_text(replies.procedure(procedure)), procedure.id
