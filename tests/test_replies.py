@@ -34,10 +34,15 @@ def assert_line_accepts(messages):
 
 def test_every_procedure_card_is_accepted_by_line(catalogue):
     replies = Replies(catalogue)
+    longest = "🍎あ" * 200  # a question that fills the postback data, in UTF-16 too
     for procedure in catalogue.procedures:
-        messages = replies.procedure(procedure)
-        assert_line_accepts(messages)
-        assert procedure.title in messages[0]["altText"]
+        for facet in (None, *catalogue.facets):  # the short card, leading with each facet
+            messages = replies.procedure(procedure, facet, longest)
+            assert_line_accepts(messages)
+            assert procedure.title in messages[0]["altText"]
+        assert_line_accepts(replies.procedure_detail(procedure, longest))  # 「くわしく」
+    assert_line_accepts(replies.thanks_for_feedback(True))
+    assert_line_accepts(replies.thanks_for_feedback(False))
 
 
 def test_every_intent_category_and_fixed_reply_is_accepted_by_line(catalogue):
