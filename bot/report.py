@@ -199,6 +199,15 @@ def daily_rates(counts: Iterable[DayCount], days: Sequence[dt.date]) -> list[Day
     return rates
 
 
+def verdicts(counts: Iterable[DayCount]) -> dict[str, tuple[int, int]]:
+    """Per procedure: (「役に立った」 taps, 「役に立たなかった」 taps)."""
+    said: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in counts:
+        if c.kind in ("helpful", "unhelpful") and c.target:
+            said[c.target][c.kind] += c.count
+    return {target: (kinds["helpful"], kinds["unhelpful"]) for target, kinds in said.items()}
+
+
 def top_procedures(counts: Iterable[DayCount], limit: int = 15) -> list[tuple[str, int]]:
     """Procedures shown most, by a question or a tapped button."""
     shown: Counter[str] = Counter()
