@@ -3,7 +3,9 @@
 Scoring is strict, as a resident experiences it:
 - top-1: the bot answered directly (procedure or intent) with an expected id;
 - top-3: an expected id was answered, or is among the first three a clarify offers;
-- rejected: an off-topic question (expect null) got the fallback.
+- rejected: an off-topic question (expect null) got the fallback, or the reply that the
+  bot does not handle that topic (an intent "outside-...", see intents/outside-*.yaml);
+- wrong card: an off-topic question got a procedure card (worse than either).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 from bot.catalogue import Catalogue
-from bot.matcher import INTENT_PREFIX, Answer, Matcher
+from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, Answer, Matcher
 
 
 def answered_id(answer: Answer) -> str | None:
@@ -23,8 +25,13 @@ def answered_id(answer: Answer) -> str | None:
     return None
 
 
+def is_outside(answer: Answer) -> bool:
+    """The reply that this bot does not handle the topic (and where to ask instead)."""
+    return answer.kind == "intent" and (answer.id or "").startswith(OUTSIDE_PREFIX)
+
+
 def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]) -> dict[str, Any]:
-    in_scope = top1 = top3 = off_topic = rejected = 0
+    in_scope = top1 = top3 = off_topic = rejected = wrong_card = 0
     per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     misses = []
     for case in cases:
@@ -34,8 +41,9 @@ def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]
         expect = case.get("expect")
         if not expect:  # null (GUIDE.md), or an empty list: nothing should be answered
             off_topic += 1
-            ok = answer.kind == "fallback"
+            ok = answer.kind == "fallback" or is_outside(answer)
             rejected += ok
+            wrong_card += answer.kind == "procedure"
         else:
             in_scope += 1
             ok = got in expect
@@ -55,6 +63,7 @@ def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]
         "top3": _share(top3, in_scope),
         "off_topic": off_topic,
         "rejected": _share(rejected, off_topic),
+        "wrong_card": _share(wrong_card, off_topic),
         "per_category": {k: {"top1": _share(v[0], v[1]), "n": v[1]} for k, v in sorted(per_category.items())},
         "misses": misses,
     }
@@ -77,6 +86,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"top-1 accuracy:       {report['top1']:.3f}",
         f"within first three:   {report['top3']:.3f}",
         f"off-topic rejected:   {report['rejected']:.3f}",
+        f"off-topic wrong card: {report['wrong_card']:.3f}",
         "per category (top-1):",
     ]
     lines += [f"  {name:<10} {v['top1']:.3f}  (n={v['n']})" for name, v in report["per_category"].items()]

@@ -34,6 +34,9 @@ from bot.overlap import Overlap, pairs
 
 Kind = Literal["procedure", "intent", "clarify", "fallback"]
 INTENT_PREFIX = "intent:"
+# Intents named outside-... are topics this bot does not handle (intents/outside-*.yaml):
+# matched like any entry, so their words count as evidence against every procedure.
+OUTSIDE_PREFIX = "outside-"
 
 
 @dataclass(frozen=True)
