@@ -132,11 +132,20 @@ def _no_lone_surrogates(text: str) -> str:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+def word_readings(text: str) -> list[str]:
+    """The folded katakana reading of each word of `text`, in order (see `reading_of`)."""
+    return [folded for part in _reading_parts(text) if (folded := fold(part))]
+
+
 def reading_of(text: str) -> str:
     """Katakana reading of `text` (kanji read by SudachiPy's dictionary; kana kept)."""
+    return "".join(_reading_parts(text))
+
+
+def _reading_parts(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", _no_lone_surrogates(text)))[:2000]
     if not text.strip():
-        return ""
+        return []
     parts = []
     skipped = _skipped()
     for morpheme in _tokenizer().tokenize(text):
@@ -145,4 +154,4 @@ def reading_of(text: str) -> str:
         surface = morpheme.surface()
         # Latin letters and digits have no useful reading: keep them as written.
         parts.append(morpheme.reading_form() or surface if _KANA_OR_KANJI.search(surface) else surface)
-    return "".join(parts)
+    return parts
