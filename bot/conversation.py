@@ -13,6 +13,7 @@ from typing import Literal
 from bot.catalogue import Catalogue, Category
 from bot.matcher import Answer, Matcher
 from bot.replies import Message, Replies, parse_postback
+from bot.several import several
 
 EventKind = Literal["text", "postback", "follow", "other"]
 
@@ -59,6 +60,11 @@ class Conversation:
     def respond(self, incoming: Incoming) -> Outcome:
         if incoming.kind == "text":
             answer = self.matcher.match(incoming.text)
+            answers = several(self.matcher, incoming.text)
+            if answers:  # 住民票と印鑑証明: one card (or clarify) per topic, clarifies last
+                messages = [m for a in answers for m in self.replies.for_answer(a)]
+                shown = "several:" + "+".join(a.id or "clarify" for a in answers)
+                return Outcome(messages, answer, shown)
             category = self._category_asked(answer)
             if category is not None:
                 return Outcome(self.replies.category(category), answer, f"category:{category.id}")

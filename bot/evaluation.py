@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.catalogue import Catalogue
 from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, Answer, Matcher
+from bot.several import several
 
 
 def answered_id(answer: Answer) -> str | None:
@@ -38,15 +39,19 @@ def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]
         answer = matcher.match(case["text"])
         got = answered_id(answer)
         offered = [c.id for c in answer.candidates[:3]] if answer.kind == "clarify" else [got]
+        answers = several(matcher, case["text"])  # a message naming two topics gets each
+        cards = [a.id for a in answers if a.kind == "procedure"]
+        if answers:
+            offered = cards + [c.id for a in answers if a.kind == "clarify" for c in a.candidates[:3]]
         expect = case.get("expect")
         if not expect:  # null (GUIDE.md), or an empty list: nothing should be answered
             off_topic += 1
-            ok = answer.kind == "fallback" or is_outside(answer)
+            ok = not answers and (answer.kind == "fallback" or is_outside(answer))
             rejected += ok
-            wrong_card += answer.kind == "procedure"
+            wrong_card += answer.kind == "procedure" or bool(cards)
         else:
             in_scope += 1
-            ok = got in expect
+            ok = any(c in expect for c in cards) if answers else got in expect
             top1 += ok
             top3 += ok or any(c in expect for c in offered)
             category = _category(catalogue, expect[0])
@@ -54,7 +59,8 @@ def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]
             per_category[category][1] += 1
         if not ok:
             misses.append({"text": case["text"], "expect": expect, "kind": answer.kind,
-                           "id": answer.id, "candidates": [c.id for c in answer.candidates],
+                           "id": "+".join(cards) if answers else answer.id,
+                           "candidates": [c.id for c in answer.candidates],
                            "score": round(answer.score, 1)})
     return {
         "questions": len(cases),

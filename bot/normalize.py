@@ -132,6 +132,38 @@ def _no_lone_surrogates(text: str) -> str:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
+# Where a message names several things: 住民票と印鑑証明, 児童手当や保育園, 住民票、印鑑証明.
+_AND_PARTICLES = {"と", "や", "とか"}
+_AND_WORDS = {"及び", "および", "並びに", "and", "&", "＆"}
+_LIST_COMMAS = {"、", "，", ","}
+_NOUNS = {"名詞", "接尾辞", "接頭辞"}
+
+
+def coordinated_parts(text: str) -> list[str]:
+    """`text` cut where it names one more thing: at 「と」「や」 after a noun, at 「及び」
+    「and」, at a comma between two nouns. Parts are as written; a message naming one
+    thing is one part. Sentences are not cut: 「行けない。住民票と…」 is context."""
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", _no_lone_surrogates(text)))[:2000]
+    if not text.strip():
+        return []
+    words = [(m.surface(), m.part_of_speech()[0]) for m in _tokenizer().tokenize(text)]
+    parts: list[str] = []
+    current: list[str] = []
+    for index, (surface, pos) in enumerate(words):
+        before = words[index - 1][1] if index else ""
+        after = words[index + 1][1] if index + 1 < len(words) else ""
+        cut = (surface.lower() in _AND_WORDS
+               or (surface in _AND_PARTICLES and pos == "助詞" and before in _NOUNS)
+               or (surface in _LIST_COMMAS and before in _NOUNS and after in _NOUNS))
+        if cut:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(surface)
+    parts.append("".join(current).strip())
+    return [part for part in parts if part]
+
+
 def word_readings(text: str) -> list[str]:
     """The folded katakana reading of each word of `text`, in order (see `reading_of`)."""
     return [folded for part in _reading_parts(text) if (folded := fold(part))]
