@@ -12,6 +12,7 @@ from bot import content
 from bot.catalogue import CatalogueError
 from bot.conversation import Conversation, Incoming
 from bot.evaluation import evaluate, format_report
+from bot.followup import LocalMemory
 from bot.replies import as_text
 
 
@@ -130,6 +131,7 @@ def _chat(args: argparse.Namespace) -> int:
     conversation = _conversation(args)
     print("那珂市 手続き案内（終わるときは Ctrl+D）。ボタンは番号で選べます。")
     print(as_text(conversation.respond(Incoming("follow")).messages))
+    memory = LocalMemory()  # follow-ups (「手数料は？」) about the last card, as on LINE
     buttons: list[dict] = []
     while True:
         try:
@@ -139,12 +141,12 @@ def _chat(args: argparse.Namespace) -> int:
             return 0
         if not line:
             continue
-        incoming = Incoming("text", line)
+        incoming = Incoming("text", line, "terminal")
         if line.isdigit() and 0 < int(line) <= len(buttons):
             action = buttons[int(line) - 1]
-            incoming = (Incoming("postback", action["data"]) if action["type"] == "postback"
-                        else Incoming("text", action.get("text", "")))
-        outcome = conversation.respond(incoming)
+            incoming = (Incoming("postback", action["data"], "terminal") if action["type"] == "postback"
+                        else Incoming("text", action.get("text", ""), "terminal"))
+        outcome = conversation.respond(incoming, memory)
         text = as_text(outcome.messages)
         buttons = [i["action"] for m in outcome.messages for i in m.get("quickReply", {}).get("items", [])]
         numbered = "  ".join(f"{n}.{a['label']}" for n, a in enumerate(buttons, 1))

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.catalogue import Catalogue, Category
-from bot.matcher import Answer, Matcher
+from bot.followup import Memory, asked, fact_message
+from bot.matcher import OUTSIDE_PREFIX, Answer, Matcher
 from bot.replies import Message, Replies, parse_postback
 from bot.several import several
 
@@ -33,6 +34,7 @@ class Outcome:
     messages: list[Message]
     answer: Answer | None = None  # set when a question went through the matcher
     shown: str = ""  # what was shown, for logs: "procedure:ID", "category:ID", "menu", ...
+    topic: str | None = None  # the procedure a follow-up would now be about (the last card shown)
 
 
 class Conversation:
@@ -57,24 +59,53 @@ class Conversation:
         forms = self.matcher.normalize(word)
         table[forms.surface] = table[forms.reading] = category
 
-    def respond(self, incoming: Incoming) -> Outcome:
+    def respond(self, incoming: Incoming, memory: Memory | None = None) -> Outcome:
+        """The reply to one event. With a `memory`, the last procedure card shown to this
+        resident is kept there, and a follow-up about it (「手数料は？」) gets that fact."""
+        outcome = self._respond(incoming, memory)
+        if memory is not None and incoming.resident and outcome.topic:
+            memory.remember(incoming.resident, outcome.topic)
+        return outcome
+
+    def _respond(self, incoming: Incoming, memory: Memory | None) -> Outcome:
         if incoming.kind == "text":
             answer = self.matcher.match(incoming.text)
             answers = several(self.matcher, incoming.text)
             if answers:  # 住民票と印鑑証明: one card (or clarify) per topic, clarifies last
                 messages = [m for a in answers for m in self.replies.for_answer(a)]
                 shown = "several:" + "+".join(a.id or "clarify" for a in answers)
-                return Outcome(messages, answer, shown)
+                cards = [a.id for a in answers if a.kind == "procedure" and a.id]
+                return Outcome(messages, answer, shown, topic=cards[-1] if cards else None)
+            topic = memory.recall(incoming.resident) if memory is not None and incoming.resident else None
+            if topic is not None and (followed := self._follow_up(incoming.text, answer, topic)):
+                return followed
             category = self._category_asked(answer)
             if category is not None:
                 return Outcome(self.replies.category(category), answer, f"category:{category.id}")
             shown = f"{answer.kind}:{answer.id}" if answer.id else answer.kind
-            return Outcome(self.replies.for_answer(answer), answer, shown)
+            return Outcome(self.replies.for_answer(answer), answer, shown,
+                           topic=answer.id if answer.kind == "procedure" else None)
         if incoming.kind == "postback":
             return self._postback(incoming.text)
         if incoming.kind == "follow":
             return Outcome(self.replies.welcome(), shown="welcome")
         return Outcome(self.replies.please_type(), shown="please_type")
+
+    def _follow_up(self, text: str, answer: Answer, topic: str) -> Outcome | None:
+        """A fact of the last card, or the card again; None when the message is a new topic."""
+        procedure = self.catalogue.procedure(topic)
+        question = asked(text)
+        if procedure is None or not (question.fact or question.back):
+            return None
+        # 「住民票の手数料は？」 after the 印鑑 card names a new topic: answered as usual.
+        elsewhere = answer.kind == "procedure" or (answer.kind == "intent"
+                                                  and (answer.id or "").startswith(OUTSIDE_PREFIX))
+        if elsewhere and answer.id != topic and len(question.rest) >= 2:
+            return None
+        if question.fact is None:  # 「それ」「さっきの」: the card again
+            return Outcome(self.replies.procedure(procedure), None, f"procedure:{topic}", topic=topic)
+        message = fact_message(self.catalogue, procedure, question.fact)
+        return Outcome([message], None, f"fact:{topic}:{question.fact}", topic=topic)
 
     def _category_asked(self, answer: Answer) -> Category | None:
         if answer.forms is None:
@@ -97,7 +128,8 @@ class Conversation:
     def _postback(self, data: str) -> Outcome:
         key, value = parse_postback(data)
         if key == "p" and (procedure := self.catalogue.procedure(value)):
-            return Outcome(self.replies.procedure(procedure), shown=f"procedure:{procedure.id}")
+            return Outcome(self.replies.procedure(procedure), shown=f"procedure:{procedure.id}",
+                           topic=procedure.id)
         if key == "c" and (category := self.catalogue.category(value)):
             return Outcome(self.replies.category(category), shown=f"category:{category.id}")
         # The menu, and buttons from an older catalogue whose target is gone.

@@ -19,6 +19,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from bot import feedback
 from bot.config import Settings
 from bot.conversation import Conversation, Incoming, Outcome
+from bot.followup import StoreMemory
 from bot.line import BadRequest, LineClient, Replyable, parse, replyable
 from bot.privacy import pseudonym
 from bot.reloader import CatalogueHolder
@@ -42,6 +43,11 @@ class State:
     _executor: ThreadPoolExecutor | None = None
     _pending: set[Future[None]] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def memory(self) -> StoreMemory | None:
+        """Where follow-ups find the last card shown to a resident: the shared store."""
+        return StoreMemory(self.store) if self.store is not None else None
 
     @property
     def conversation(self) -> Conversation:
@@ -80,7 +86,7 @@ class State:
                 log.info(json.dumps({"event": "webhook_duplicate", "event_id": event_id, "type": event_type}))
                 return
             conversation = self.conversation
-            outcome = conversation.respond(work.incoming)
+            outcome = conversation.respond(work.incoming, self.memory)
             sent = self.client.reply(work.reply_token, outcome.messages) if self.client else False
             latency = round((time.perf_counter() - started) * 1000, 1)  # the resident's wait
             recorded = self.remember(conversation, work.incoming, outcome, "line")
@@ -264,6 +270,6 @@ def simulator_send():  # type: ignore[no-untyped-def]
     resident = pseudonym(f"simulator:{request.remote_addr}", shared.settings.pseudonym_secret)
     incoming = Incoming(kind, text, resident)
     conversation = shared.conversation
-    outcome = conversation.respond(incoming)
+    outcome = conversation.respond(incoming, shared.memory)
     shared.remember(conversation, incoming, outcome, "simulator")
     return jsonify(messages=outcome.messages, shown=outcome.shown)
