@@ -24,13 +24,11 @@ log = logging.getLogger(__name__)
 
 TOPIC_SECONDS = 30 * 60
 
-# What a follow-up asks, in the order tried (「何時まで」 is hours, 「いつまで」 a deadline).
-
-
 def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
+# What a follow-up asks, in the order tried (「何時まで」 is hours, 「いつまで」 a deadline).
 FACT_WORDS: dict[str, tuple[str, ...]] = {
     "when": _words("いつまで 期限 締め切り 締切 しめきり 期日 何日まで"),
     "processing": _words("何日かかる 時間がかかる 時間かかる 日数 どのくらいかかる"
