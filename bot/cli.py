@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from bot import content
+from bot import content, evaluation
 from bot.catalogue import CatalogueError
 from bot.conversation import Conversation, Incoming
 from bot.evaluation import evaluate, format_report
@@ -122,6 +122,11 @@ def _ask(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     conversation = _conversation(args)
     cases = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if evaluation.is_dialogue_set(cases):  # tests/data/dialogues.jsonl: scored turn by turn
+        report = evaluation.evaluate_dialogues(conversation, cases)
+        print(json.dumps(report, ensure_ascii=False, indent=1) if args.json
+              else evaluation.format_dialogue_report(report))
+        return 0
     report = evaluate(conversation.matcher, conversation.catalogue, cases)
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
     return 0

@@ -6,6 +6,7 @@ Scoring is strict, as a resident experiences it:
 - rejected: an off-topic question (expect null) got the fallback, or the reply that the
   bot does not handle that topic (an intent "outside-...", see intents/outside-*.yaml);
 - wrong card: an off-topic question got a procedure card (worse than either).
+A dialogue set (lines with "turns") is scored turn by turn: see evaluate_dialogues.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections import defaultdict
 from typing import Any
 
 from bot.catalogue import Catalogue
+from bot.conversation import Conversation, Incoming
+from bot.followup import LocalMemory
 from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, Answer, Matcher
 from bot.several import several
 
@@ -101,4 +104,51 @@ def format_report(report: dict[str, Any]) -> str:
         got = miss["id"] or "/".join(miss["candidates"][:3]) or "-"
         lines.append(f"  ✗ {miss['text']}  expect={miss['expect']}  "
                      f"got={miss['kind']}:{got} ({miss['score']})")
+    return "\n".join(lines)
+
+
+# --- dialogues: several turns, each scored as the resident sees it -------------------------
+def is_dialogue_set(cases: list[dict[str, Any]]) -> bool:
+    """A dialogue set has lines {"turns": [{"text" | "postback": ..., "shown": ...}, ...]}."""
+    return bool(cases) and all("turns" in case for case in cases)
+
+
+def evaluate_dialogues(conversation: Conversation, dialogues: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each dialogue through the whole conversation, with its own follow-up memory.
+
+    A turn is right when what was shown (Outcome.shown: "procedure:ID",
+    "fact:ID:fee", "several:A+B", "intent:outside-gomi", ...) is one of those expected.
+    """
+    turns = right = whole = 0
+    misses = []
+    for number, dialogue in enumerate(dialogues, start=1):
+        memory = LocalMemory()
+        resident = f"dialogue-{number}"
+        all_right = True
+        for turn in dialogue["turns"]:
+            incoming = (Incoming("postback", turn["postback"], resident) if "postback" in turn
+                        else Incoming("text", turn["text"], resident))
+            shown = conversation.respond(incoming, memory).shown
+            expect = turn["shown"] if isinstance(turn["shown"], list) else [turn["shown"]]
+            turns += 1
+            if shown in expect:
+                right += 1
+            else:
+                all_right = False
+                misses.append({"dialogue": dialogue.get("id", number), "text": incoming.text,
+                               "expect": expect, "shown": shown})
+        whole += all_right
+    return {"dialogues": len(dialogues), "turns": turns, "turns_right": _share(right, turns),
+            "dialogues_right": _share(whole, len(dialogues)), "misses": misses}
+
+
+def format_dialogue_report(report: dict[str, Any]) -> str:
+    lines = [
+        f"dialogues: {report['dialogues']} (turns {report['turns']})",
+        f"turns right:          {report['turns_right']:.3f}",
+        f"dialogues all right:  {report['dialogues_right']:.3f}",
+        f"misses: {len(report['misses'])}",
+    ]
+    lines += [f"  ✗ [{m['dialogue']}] {m['text']}  expect={'|'.join(m['expect'])}  shown={m['shown']}"
+              for m in report["misses"]]
     return "\n".join(lines)

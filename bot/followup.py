@@ -28,19 +28,20 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-# What a follow-up asks, in the order tried (「何時まで」 is hours, 「いつまで」 a deadline).
+# What a follow-up asks, in the order tried (「いつもらえる」 is processing before 「いつ」 a
+# deadline; 「何時まで」 is hours).
 FACT_WORDS: dict[str, tuple[str, ...]] = {
-    "when": _words("いつまで 期限 締め切り 締切 しめきり 期日 何日まで"),
     "processing": _words("何日かかる 時間がかかる 時間かかる 日数 どのくらいかかる"
                          " どれくらいかかる いつもらえる いつ届く すぐもらえる 即日 当日"),
+    "when": _words("いつまで 期限 締め切り 締切 しめきり 期日 何日まで いつ"),
     "fee": _words("手数料 いくら 料金 費用 値段 お金 金額 無料 有料 何円"),
     "prepare": _words("必要なもの 必要な物 持ち物 もちもの 持っていく 持って行く 持参"
-                      " 何がいる 何が要る 何が必要 必要書類 いるもの 要るもの 用意"
+                      " 何がいる 何が要る 何が必要 必要書類 必要な書類 書類 いるもの 要るもの 用意"
                       " 準備するもの 何を持って"),
     "online": _words("オンライン ネットで インターネット スマホで スマートフォンで"
                      " 電子申請 パソコン 家から 自宅から 家で 自宅で 行かずに 行かないで"),
     "hours": _words("何時 受付時間 時間 開いて あいてる 土日 土曜 日曜 休日 夜 営業"),
-    "where": _words("どこで どこに どこへ どこ 場所 窓口 何階 住所"),
+    "where": _words("どこで どこに どこへ どこ 場所 窓口 何階 住所 郵送 郵便"),
     "phone": _words("電話 問い合わせ 問合せ 連絡先 担当 番号"),
 }
 # 「それ」「さっきの」: the card itself again (or, with a fact word, that fact).

@@ -54,6 +54,17 @@ def test_eval_prints_the_three_figures_and_misses(capsys, monkeypatch):
     assert {"top1", "top3", "rejected", "misses", "per_category"} <= set(json.loads(out))
 
 
+def test_eval_scores_a_dialogue_set_turn_by_turn(capsys, monkeypatch):
+    dialogues = Path(__file__).resolve().parent / "data" / "dialogues.jsonl"
+    code, out, _ = run(capsys, monkeypatch, "eval", "--json", str(dialogues))
+    report = json.loads(out)
+    assert code == 0
+    assert report["dialogues"] >= 40 and report["turns"] > 2 * report["dialogues"]
+    assert report["turns_right"] >= 0.90  # issue 16 target
+    _, out, _ = run(capsys, monkeypatch, "eval", str(dialogues))
+    assert "turns right:" in out
+
+
 def test_check_is_clean_and_todo_lists_the_gaps(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "check", "--todo")
     assert code == 0
