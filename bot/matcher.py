@@ -119,9 +119,10 @@ class _Entry:
 class Matcher:
     """An index of one catalogue. Build once; `match` is then cheap and thread-safe."""
 
-    def __init__(self, catalogue: Catalogue, thresholds: Thresholds = THRESHOLDS) -> None:
+    def __init__(self, catalogue: Catalogue, thresholds: Thresholds = THRESHOLDS,
+                 normalizer: Normalizer | None = None) -> None:
         self.thresholds = thresholds
-        self.normalize = Normalizer(catalogue.synonyms)
+        self.normalize = normalizer or Normalizer(catalogue.synonyms)
         self.entries: list[_Entry] = []
         for procedure in catalogue.procedures:
             self._add(procedure.id, [("title", procedure.title), ("label", procedure.label)]

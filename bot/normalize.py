@@ -54,7 +54,11 @@ class Forms:
 class Normalizer:
     """Resident text -> Forms, with the synonym table of intents/synonyms.yaml."""
 
-    def __init__(self, synonyms: Iterable[tuple[str, Sequence[str]]] = ()) -> None:
+    def __init__(self, synonyms: Iterable[tuple[str, Sequence[str]]] = (),
+                 normalized_forms: bool = False) -> None:
+        # normalized_forms: the surface form is made of SudachiDict's normalised forms
+        # (引越し -> 引っ越し, 申込み -> 申し込み). Compared in bench/matching_methods.py.
+        self.normalized_forms = normalized_forms
         table = [(word, tuple(variants)) for word, variants in synonyms]
         self._surface = _Replacer({fold(v): fold(w) for w, vs in table for v in vs})
         self._reading = _Replacer({fold(reading_of(v)): fold(reading_of(w)) for w, vs in table for v in vs})
@@ -62,7 +66,7 @@ class Normalizer:
         self._filler_reading = _pattern(fold(reading_of(w)) for w in FILLER_WORDS)
 
     def __call__(self, text: str) -> Forms:
-        surface = self._surface(fold(text))
+        surface = self._surface(fold(normalized_text(text) if self.normalized_forms else text))
         reading = self._reading(fold(reading_of(text)))
         return Forms(_strip(self._filler_surface, surface), _strip(self._filler_reading, reading))
 
@@ -162,6 +166,12 @@ def coordinated_parts(text: str) -> list[str]:
             current.append(surface)
     parts.append("".join(current).strip())
     return [part for part in parts if part]
+
+
+def normalized_text(text: str) -> str:
+    """`text` with each word in SudachiDict's normalised form (申込み -> 申し込み)."""
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", _no_lone_surrogates(text)))[:2000]
+    return "".join(m.normalized_form() for m in _tokenizer().tokenize(text)) if text.strip() else text
 
 
 def word_readings(text: str) -> list[str]:
