@@ -38,7 +38,7 @@ test: $(INSTALLED) system  ## set up, then run every check and test
 	$(BIN)/pytest
 
 screenshots: $(INSTALLED) system  ## redraw docs/screenshots/*.png from the browser test
-	NAKABOT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_browser.py
+	NAKABOT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_browser.py tests/test_browser_understanding.py
 	$(BIN)/nakabot richmenu image docs/screenshots/richmenu.png
 
 check: $(INSTALLED)

@@ -72,7 +72,7 @@ class Conversation:
             answer = self.matcher.match(incoming.text)
             answers = several(self.matcher, incoming.text)
             if answers:  # 住民票と印鑑証明: one card (or clarify) per topic, clarifies last
-                messages = [m for a in answers for m in self.replies.for_answer(a)]
+                messages = [self._naming(answers)] + [m for a in answers for m in self.replies.for_answer(a)]
                 shown = "several:" + "+".join(a.id or "clarify" for a in answers)
                 cards = [a.id for a in answers if a.kind == "procedure" and a.id]
                 return Outcome(messages, answer, shown, topic=cards[-1] if cards else None)
@@ -90,6 +90,15 @@ class Conversation:
         if incoming.kind == "follow":
             return Outcome(self.replies.welcome(), shown="welcome")
         return Outcome(self.replies.please_type(), shown="please_type")
+
+    def _naming(self, answers: list[Answer]) -> Message:
+        """The line before several cards, so that a long scroll starts with what follows."""
+        names = []
+        for answer in answers:
+            procedure = self.catalogue.procedure(answer.id) if answer.id else None
+            names.append(f"・{procedure.label}" if procedure else "・どれのことか、ボタンで選んでください")
+        heading = f"{len(answers)}つの手続きを、順にご案内します。"
+        return {"type": "text", "text": "\n".join([heading, *names])}
 
     def _follow_up(self, text: str, answer: Answer, topic: str) -> Outcome | None:
         """A fact of the last card, or the card again; None when the message is a new topic."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from bot.matcher import Answer, Matcher
 from bot.normalize import coordinated_parts
 
-MAX_ANSWERS = 5  # LINE takes at most five messages in one reply, one card each
+MAX_ANSWERS = 4  # LINE takes at most five messages in one reply: a line naming them, one card each
 EXPLAINED = 40.0  # a procedure scoring this on another part's words speaks of that part too
 
 

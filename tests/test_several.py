@@ -21,8 +21,9 @@ def test_a_message_is_cut_where_it_names_one_more_thing():
 def test_two_procedures_get_two_cards(conversation):
     outcome = conversation.respond(Incoming("text", "平日に市役所に行けない。住民票と印鑑証明がほしい"))
     assert outcome.shown == "several:juminhyo+inkan-shomei"
-    assert [m["type"] for m in outcome.messages] == ["flex", "flex"]
-    assert "住民票" in outcome.messages[0]["altText"] and "印鑑" in outcome.messages[1]["altText"]
+    assert [m["type"] for m in outcome.messages] == ["text", "flex", "flex"]
+    assert outcome.messages[0]["text"].startswith("2つの手続き")
+    assert "住民票" in outcome.messages[1]["altText"] and "印鑑" in outcome.messages[2]["altText"]
     assert limit_problems(outcome.messages) == []
 
 
@@ -30,7 +31,7 @@ def test_a_topic_that_needs_a_choice_is_asked_last(conversation):
     # 保育園 alone is two procedures (申し込み, 現況届): its buttons come last, where LINE shows them.
     outcome = conversation.respond(Incoming("text", "児童手当と保育園"))
     assert outcome.shown == "several:jidou-teate-nintei+clarify"
-    assert outcome.messages[0]["type"] == "flex"
+    assert outcome.messages[1]["type"] == "flex"
     labels = [i["action"]["label"] for i in outcome.messages[-1]["quickReply"]["items"]]
     assert "保育園に入りたい" in labels or any("保育" in label for label in labels)
 
