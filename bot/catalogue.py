@@ -71,6 +71,24 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class English:
+    """A procedure in English, translated from its Japanese entry (the `en:` block).
+
+    The same facts: what to bring per channel (in the channels' order) and the fee are
+    translations of the Japanese ones; a fact unknown in Japanese is unknown here too.
+    """
+
+    title: str
+    label: str
+    summary: str
+    need: tuple[tuple[str, ...], ...]  # one list per channel, as `channels[i].need`
+    hours: tuple[str | None, ...]  # one per channel, as `channels[i].hours`
+    fee: str | None
+    keywords: tuple[str, ...]
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Procedure:
     id: str
     category: str
@@ -93,6 +111,7 @@ class Procedure:
     processing: str | None = None
     related: tuple[str, ...] = ()
     note: str | None = None
+    en: English | None = None  # for residents who write in English (issue 16)
 
 
 @dataclass(frozen=True)
@@ -318,7 +337,7 @@ class _Reader:
         self._known_fields(
             {"id", "category", "title", "label", "summary", "who", "when", "channels", "prepare",
              "fee", "payment", "hours", "processing", "contact", "related", "keywords", "examples",
-             "note", "source", "reviewed"}
+             "note", "source", "reviewed", "en"}
         )
         procedure_id = self._identifier(("id",)) or path.stem
         if procedure_id != path.stem:
@@ -338,6 +357,8 @@ class _Reader:
         if 0 < len(examples) < MIN_EXAMPLES:
             self._problem(("examples",), f"例文は{MIN_EXAMPLES}個以上あると答えやすくなります"
                                          f"（いま{len(examples)}個）", severity="warning")
+        channels = self._channels()
+        fee = self._text(("fee",), required=False, nullable=True)
         return Procedure(
             id=procedure_id,
             category=category,
@@ -346,9 +367,9 @@ class _Reader:
             summary=self._text(("summary",)) or "",
             who=self._text(("who",), required=False, nullable=True),
             when=self._text(("when",), required=False, nullable=True),
-            channels=self._channels(),
+            channels=channels,
             prepare=self._texts(("prepare",)),
-            fee=self._text(("fee",), required=False, nullable=True),
+            fee=fee,
             payment=self._text(("payment",), required=False, nullable=True),
             hours=self._text(("hours",), required=False, nullable=True),
             processing=self._text(("processing",), required=False, nullable=True),
@@ -360,6 +381,40 @@ class _Reader:
             source=self._sources(),
             reviewed=self._reviewed(),
             path=self.doc.path if self.doc else str(path),
+            en=self._english(channels, fee) if self._has(("en",)) else None,
+        )
+
+    def _english(self, channels: tuple[Channel, ...], fee: str | None) -> English | None:
+        """The `en:` block: title, label, summary, need and hours per channel, fee, keywords."""
+        self._known_fields({"title", "label", "summary", "channels", "fee", "keywords", "examples"}, ("en",))
+        listed = self._list(("en", "channels"))
+        if len(listed) != len(channels):
+            self._problem(("en", "channels"), f"channels と同じ数（{len(channels)}）にしてください")
+        need, hours = [], []
+        for index, channel in enumerate(channels):
+            at: FieldPath = ("en", "channels", index)
+            if index < len(listed):
+                self._known_fields({"need", "hours"}, at)
+            translated = self._texts((*at, "need")) if index < len(listed) else ()
+            if len(translated) != len(channel.need):
+                self._problem((*at, "need"), f"日本語の need と同じ数（{len(channel.need)}）にしてください")
+            need.append(translated)
+            hour = self._text((*at, "hours"), required=False) if index < len(listed) else None
+            if (hour is None) != (channel.hours is None):
+                self._problem((*at, "hours"), "日本語の hours があるときだけ書いてください")
+            hours.append(hour)
+        fee_en = self._text(("en", "fee"), required=False)
+        if (fee_en is None) != (fee is None):
+            self._problem(("en", "fee"), "日本語の fee があるときだけ書いてください（同じ内容の英訳）")
+        return English(
+            title=self._text(("en", "title")) or "",
+            label=self._text(("en", "label"), max_length=LABEL_MAX) or "",
+            summary=self._text(("en", "summary")) or "",
+            need=tuple(need),
+            hours=tuple(hours),
+            fee=fee_en,
+            keywords=self._texts(("en", "keywords"), required=True),
+            examples=self._texts(("en", "examples")),
         )
 
     def _read_intent(self, path: Path) -> Intent | None:
