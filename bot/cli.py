@@ -127,7 +127,7 @@ def _eval(args: argparse.Namespace) -> int:
         print(json.dumps(report, ensure_ascii=False, indent=1) if args.json
               else evaluation.format_dialogue_report(report))
         return 0
-    report = evaluate(conversation.matcher, conversation.catalogue, cases)
+    report = evaluate(conversation.matcher, conversation.catalogue, cases, conversation.english.matcher)
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
     return 0
 

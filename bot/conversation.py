@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.catalogue import Catalogue, Category
+from bot.english import POSTBACK_PREFIX as ENGLISH_POSTBACK
+from bot.english import English, is_english
 from bot.followup import Memory, asked, fact_message
 from bot.matcher import OUTSIDE_PREFIX, Answer, Matcher
 from bot.replies import Message, Replies, parse_postback
-from bot.several import several
+from bot.several import EXPLAINED_ENGLISH, several
 
 EventKind = Literal["text", "postback", "follow", "other"]
 
@@ -44,6 +46,7 @@ class Conversation:
         self.catalogue = catalogue
         self.matcher = Matcher(catalogue)
         self.replies = Replies(catalogue)
+        self.english = English(catalogue)  # a message in English is answered in English
         # A question that is only a category's name (子育て, 介護) gets that category's list;
         # one of the words of its name or button (税金, 保育) does too, unless a procedure
         # answers it (マイナンバーカード is a category word and a procedure).
@@ -68,6 +71,10 @@ class Conversation:
         return outcome
 
     def _respond(self, incoming: Incoming, memory: Memory | None) -> Outcome:
+        if incoming.kind == "text" and is_english(incoming.text):
+            return self._english(incoming.text)
+        if incoming.kind == "postback" and incoming.text.startswith(ENGLISH_POSTBACK):
+            return self._english_postback(incoming.text.removeprefix(ENGLISH_POSTBACK))
         if incoming.kind == "text":
             answer = self.matcher.match(incoming.text)
             answers = several(self.matcher, incoming.text)
@@ -90,6 +97,28 @@ class Conversation:
         if incoming.kind == "follow":
             return Outcome(self.replies.welcome(), shown="welcome")
         return Outcome(self.replies.please_type(), shown="please_type")
+
+    def _english(self, text: str) -> Outcome:
+        english = self.english
+        answer = english.match(text)
+        answers = several(english.matcher, text, EXPLAINED_ENGLISH)
+        if answers:  # "a residence certificate and a seal certificate"
+            cards = [a.id for a in answers if a.kind == "procedure" and a.id]
+            messages = [m for a in answers for m in english.for_answer(a)]
+            return Outcome(messages, answer, "en:several:" + "+".join(a.id or "clarify" for a in answers),
+                           topic=cards[-1] if cards else None)
+        shown = f"{answer.kind}:{answer.id}" if answer.id else answer.kind
+        return Outcome(english.for_answer(answer), answer, "en:" + shown,
+                       topic=answer.id if answer.kind == "procedure" else None)
+
+    def _english_postback(self, data: str) -> Outcome:
+        key, value = parse_postback(data)
+        if key == "p" and (procedure := self.catalogue.procedure(value)):
+            return Outcome(self.english.procedure(procedure), shown=f"en:procedure:{procedure.id}",
+                           topic=procedure.id)
+        if key == "c" and self.catalogue.category(value):
+            return Outcome(self.english.category(value), shown=f"en:category:{value}")
+        return Outcome(self.english.menu(), shown="en:menu")
 
     def _naming(self, answers: list[Answer]) -> Message:
         """The line before several cards, so that a long scroll starts with what follows."""

@@ -16,9 +16,10 @@ from typing import Any
 
 from bot.catalogue import Catalogue
 from bot.conversation import Conversation, Incoming
+from bot.english import is_english
 from bot.followup import LocalMemory
 from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, Answer, Matcher
-from bot.several import several
+from bot.several import EXPLAINED, EXPLAINED_ENGLISH, several
 
 
 def answered_id(answer: Answer) -> str | None:
@@ -34,15 +35,22 @@ def is_outside(answer: Answer) -> bool:
     return answer.kind == "intent" and (answer.id or "").startswith(OUTSIDE_PREFIX)
 
 
-def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]) -> dict[str, Any]:
+def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]],
+             english: Matcher | None = None) -> dict[str, Any]:
+    """`english`: the matcher for questions written in English (bot/english.py), if any."""
     in_scope = top1 = top3 = off_topic = rejected = wrong_card = 0
+    english_in_scope = english_top1 = 0
+    asked_matcher = matcher
     per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     misses = []
     for case in cases:
+        in_english = english is not None and is_english(case["text"])
+        matcher = english if in_english and english is not None else asked_matcher
         answer = matcher.match(case["text"])
         got = answered_id(answer)
         offered = [c.id for c in answer.candidates[:3]] if answer.kind == "clarify" else [got]
-        answers = several(matcher, case["text"])  # a message naming two topics gets each
+        # A message naming two topics gets each (English texts share more common words).
+        answers = several(matcher, case["text"], EXPLAINED_ENGLISH if in_english else EXPLAINED)
         cards = [a.id for a in answers if a.kind == "procedure"]
         if answers:
             offered = cards + [c.id for a in answers if a.kind == "clarify" for c in a.candidates[:3]]
@@ -57,6 +65,8 @@ def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]
             ok = any(c in expect for c in cards) if answers else got in expect
             top1 += ok
             top3 += ok or any(c in expect for c in offered)
+            english_in_scope += in_english
+            english_top1 += in_english and ok
             category = _category(catalogue, expect[0])
             per_category[category][0] += ok
             per_category[category][1] += 1
@@ -73,6 +83,8 @@ def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]
         "off_topic": off_topic,
         "rejected": _share(rejected, off_topic),
         "wrong_card": _share(wrong_card, off_topic),
+        "english_in_scope": english_in_scope,
+        "english_top1": _share(english_top1, english_in_scope),
         "per_category": {k: {"top1": _share(v[0], v[1]), "n": v[1]} for k, v in sorted(per_category.items())},
         "misses": misses,
     }
@@ -96,6 +108,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"within first three:   {report['top3']:.3f}",
         f"off-topic rejected:   {report['rejected']:.3f}",
         f"off-topic wrong card: {report['wrong_card']:.3f}",
+        f"English top-1:        {report['english_top1']:.3f}  (n={report['english_in_scope']})",
         "per category (top-1):",
     ]
     lines += [f"  {name:<10} {v['top1']:.3f}  (n={v['n']})" for name, v in report["per_category"].items()]

@@ -15,9 +15,11 @@ from bot.normalize import coordinated_parts
 
 MAX_ANSWERS = 4  # LINE takes at most five messages in one reply: a line naming them, one card each
 EXPLAINED = 40.0  # a procedure scoring this on another part's words speaks of that part too
+# English texts share many common words (certificate, card): unrelated entries score ~80.
+EXPLAINED_ENGLISH = 90.0
 
 
-def several(matcher: Matcher, text: str) -> list[Answer]:
+def several(matcher: Matcher, text: str, explained: float = EXPLAINED) -> list[Answer]:
     """The answers to show, one per topic, when the message names two or more; else []."""
     parts = coordinated_parts(text)
     if len(parts) < 2:
@@ -37,7 +39,7 @@ def several(matcher: Matcher, text: str) -> list[Answer]:
         if own & seen or (answer.kind == "clarify" and own & cards):
             continue
         others = cards - own
-        if others and _explained(matcher, part, others):
+        if others and _explained(matcher, part, others, explained):
             continue
         seen |= own
         kept.append(answer)
@@ -46,6 +48,6 @@ def several(matcher: Matcher, text: str) -> list[Answer]:
     return kept[:MAX_ANSWERS] if len(kept) >= 2 else []
 
 
-def _explained(matcher: Matcher, part: str, procedures: set[str]) -> bool:
+def _explained(matcher: Matcher, part: str, procedures: set[str], at_least: float) -> bool:
     _, ranked = matcher.rank(part, limit=30)
-    return any(c.id in procedures and c.score >= EXPLAINED for c in ranked)
+    return any(c.id in procedures and c.score >= at_least for c in ranked)
