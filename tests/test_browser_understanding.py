@@ -44,3 +44,15 @@ def test_a_topic_the_bot_does_not_handle_gets_where_to_ask(page, demo_server, ca
     expect(reply).to_contain_text("このボットではご案内していません")
     expect(reply).to_contain_text(catalogue.city.phone)
     screenshot(page, "not-handled")
+
+
+def test_an_english_conversation(page, demo_server, catalogue):
+    open_chat(page, demo_server)
+    page.locator("#text").click()
+    ask(page, "I need a residence certificate")
+
+    card = page.locator(CARD).last
+    expect(card).to_contain_text(catalogue.procedure("juminhyo").en.title)
+    expect(card).to_contain_text("What you need")
+    card.evaluate("node => node.scrollIntoView({block: 'start'})")
+    screenshot(page, "english")
