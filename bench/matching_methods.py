@@ -37,6 +37,7 @@ from typing import Any
 
 from bot import content
 from bot.catalogue import Catalogue
+from bot.english import English
 from bot.evaluation import evaluate
 from bot.matcher import Answer, Candidate, Matcher
 from bot.normalize import Forms, Normalizer, _tokenizer
@@ -172,9 +173,9 @@ def p99_ms(matcher: Any, questions: list[str], rounds: int = 3) -> float:
     times = []
     for _ in range(rounds):
         for question in questions:
-            started = time.perf_counter()
+            started = time.thread_time()  # CPU time of this thread: steady on a shared machine
             matcher.match(question)
-            times.append((time.perf_counter() - started) * 1000)
+            times.append((time.thread_time() - started) * 1000)
     times.sort()
     return times[min(len(times) - 1, int(len(times) * 0.99))]
 
@@ -184,11 +185,12 @@ def main() -> int:
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     args = parser.parse_args()
     catalogue = content.load(ROOT)
+    english = English(catalogue).matcher  # English questions, as nakabot eval routes them
     sets = question_sets()
     rows = []
     for name, matcher in methods(catalogue).items():
         for set_name, cases in sets.items():
-            report = evaluate(matcher, catalogue, cases)  # totals only are kept below
+            report = evaluate(matcher, catalogue, cases, english)  # totals only are kept below
             rows.append((name, set_name, report["in_scope"], report["top1"], report["top3"],
                          report["off_topic"], report["rejected"], report["wrong_card"]))
         speed_questions = [c["text"] for c in sets.get("residents", [])][:300]
@@ -198,7 +200,7 @@ def main() -> int:
         print("|---|---|---|---|---|---|---|---|")
         for row in rows:
             if row[1] == "(match p99 ms)":
-                print(f"| {row[0]} | match p99 (residents) | | | | | | {row[7]} ms |")
+                print(f"| {row[0]} | match p99, CPU (residents) | | | | | | {row[7]} ms |")
             else:
                 print("| " + " | ".join(str(x) for x in row) + " |")
     else:
