@@ -12,7 +12,7 @@ from typing import Literal
 
 from bot.catalogue import Catalogue, Category
 from bot.english import POSTBACK_PREFIX as ENGLISH_POSTBACK
-from bot.english import English, is_english
+from bot.english import English, asked_fact, is_english
 from bot.followup import Memory, asked, fact_message
 from bot.matcher import OUTSIDE_PREFIX, Answer, Matcher
 from bot.replies import Message, Replies, parse_postback
@@ -72,7 +72,8 @@ class Conversation:
 
     def _respond(self, incoming: Incoming, memory: Memory | None) -> Outcome:
         if incoming.kind == "text" and is_english(incoming.text):
-            return self._english(incoming.text)
+            topic = memory.recall(incoming.resident) if memory is not None and incoming.resident else None
+            return self._english(incoming.text, topic)
         if incoming.kind == "postback" and incoming.text.startswith(ENGLISH_POSTBACK):
             return self._english_postback(incoming.text.removeprefix(ENGLISH_POSTBACK))
         if incoming.kind == "text":
@@ -98,9 +99,17 @@ class Conversation:
             return Outcome(self.replies.welcome(), shown="welcome")
         return Outcome(self.replies.please_type(), shown="please_type")
 
-    def _english(self, text: str) -> Outcome:
+    def _english(self, text: str, topic: str | None = None) -> Outcome:
         english = self.english
         answer = english.match(text)
+        fact, back, rest = asked_fact(text)
+        procedure = self.catalogue.procedure(topic) if topic else None
+        # "How much is it?" after a card; a question naming another procedure is a new topic.
+        elsewhere = answer.kind == "procedure" and answer.id != topic and bool(rest)
+        if procedure is not None and (fact or back) and not elsewhere:
+            if fact is None:
+                return Outcome(english.procedure(procedure), None, f"en:procedure:{topic}", topic=topic)
+            return Outcome(english.fact(procedure, fact), None, f"en:fact:{topic}:{fact}", topic=topic)
         answers = several(english.matcher, text, EXPLAINED_ENGLISH)
         if answers:  # "a residence certificate and a seal certificate"
             cards = [a.id for a in answers if a.kind == "procedure" and a.id]

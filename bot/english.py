@@ -90,6 +90,37 @@ OUTSIDE = ["garbage", "trash", "garbage collection", "bulky waste", "road", "str
            "divorce", "public housing", "welfare", "bus", "library", "weather"]
 
 
+# Follow-ups in English about the last card (see bot/followup.py for the Japanese ones).
+FACT_WORDS = {
+    "fee": ("fee", "cost", "how much", "price", "free of charge", "pay"),
+    "prepare": ("what do i need", "what should i bring", "bring", "need to take", "documents", "required"),
+    "when": ("deadline", "until when", "by when", "due"),
+    "online": ("online", "internet", "from home", "smartphone", "website"),
+    "hours": ("hours", "what time", "open", "opening", "weekend", "saturday", "sunday"),
+    "where": ("where", "which office", "counter", "place", "address"),
+    "phone": ("phone", "call", "telephone", "contact", "number"),
+}
+BACK_WORDS = ("that one", "the previous", "same one", "again", "it")
+
+
+# Left when a follow-up's fact words are gone, these do not name a new topic.
+_GENERIC = frozenset(re.findall(r"\S+", "apply do go get make use one much long take bring need it is "
+                                        "there any also too then still ok okay"))
+
+
+def asked_fact(text: str) -> tuple[str | None, bool, str]:
+    """(the fact an English follow-up asks, or None; whether it refers back ("that one");
+    the words left once fact, reference and common words are gone: a new topic if any)."""
+    lowered = " " + " ".join(_WORDS.findall(text.lower())) + " "
+    fact = next((f for f, words in FACT_WORDS.items() if any(f" {w} " in lowered for w in words)), None)
+    rest = lowered
+    said = {w for ws in FACT_WORDS.values() for w in ws} | set(BACK_WORDS)
+    for word in sorted(said, key=len, reverse=True):
+        rest = rest.replace(f" {word} ", " ")
+    left = [w for w in rest.split() if w not in STOP_WORDS and w not in _GENERIC]
+    return fact, any(f" {w} " in lowered for w in BACK_WORDS), " ".join(left)
+
+
 def is_english(text: str) -> bool:
     """No kana or kanji, and at least one word of Latin letters."""
     return not _JAPANESE.search(text) and bool(_WORD.search(text))
@@ -196,6 +227,37 @@ class English:
         card = {"type": "flex", "altText": f"{en.title}: {en.summary}"[:1500], "contents": bubble,
                 "quickReply": {"items": items}}
         return _checked([card])
+
+    def fact(self, p: Procedure, fact: str) -> list[Message]:
+        """One fact of the English card, short, with a button for the whole card."""
+        en, city = p.en, self.catalogue.city
+        if en is None:
+            return self.procedure(p)
+        ask = f"Not confirmed: please ask Naka City Hall ({city.phone})."
+        lines: list[str]
+        if fact == "prepare":
+            pairs = zip(p.channels, en.need, strict=False)
+            lines = [f"{CHANNELS[c.kind]}: " + "; ".join(need) for c, need in pairs if need] or [ask]
+        elif fact == "fee":
+            lines = [en.fee or ask]
+        elif fact == "online":
+            online = [c for c in p.channels if c.online]
+            lines = [f"Yes: {CHANNELS[c.kind]} {c.url or ''}".rstrip() for c in online] or [
+                "There is no online way for this procedure in this guide: "
+                + ", ".join(CHANNELS[c.kind] for c in p.channels) + "."]
+        elif fact == "hours":
+            lines = [f"Counter: {ask}"] + [f"{CHANNELS[c.kind]}: {h}" for c, h in zip(p.channels, en.hours,
+                                                                                      strict=False) if h]
+        elif fact == "where":
+            lines = ["Where: " + ", ".join(CHANNELS[c.kind] for c in p.channels),
+                     "City hall: 1819-5 Fukuda, Naka City, Ibaraki 311-0192"]
+        elif fact == "when":  # the deadline text is not translated: said so, never guessed
+            lines = [f"The deadline is written in the Japanese guide only. Please ask Naka City Hall "
+                     f"({city.phone})." if p.when else f"No deadline is given in this guide. {ask}"]
+        else:
+            lines = [f"Contact: Naka City Hall (main) {p.contact.phone}"]
+        items = [_item(en.label, postback_for_procedure(p.id)), _item("Menu", POSTBACK_MENU)]
+        return _checked([self._text(f"[{en.title}]\n" + "\n".join(lines), items)])
 
     def clarify(self, ids: list[str]) -> list[Message]:
         items = []

@@ -71,3 +71,19 @@ def test_the_english_dev_set_reaches_the_target(conversation, catalogue):
     cases = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     report = evaluate(conversation.matcher, catalogue, cases, conversation.english.matcher)
     assert report["english_top1"] >= 0.80 and report["wrong_card"] <= 0.05
+
+
+def test_english_follow_ups_about_the_last_card(conversation):
+    from bot.followup import LocalMemory
+
+    memory = LocalMemory()
+
+    def say(text):
+        return conversation.respond(Incoming("text", text, "k-en"), memory)
+
+    assert say("I need a residence certificate").shown == "en:procedure:juminhyo"
+    bring = say("What do I need to bring?")
+    assert bring.shown == "en:fact:juminhyo:prepare" and "Photo ID" in bring.messages[0]["text"]
+    assert say("How much is it?").shown == "en:fact:juminhyo:fee"
+    assert say("I need a seal certificate").shown == "en:procedure:inkan-shomei"  # a new topic
+    assert say("Can I do it online?").shown == "en:fact:inkan-shomei:online"
