@@ -35,7 +35,7 @@ if in is it it's its just know me my of on or our please should so tell that the
 want we what what's when where which who will with would you your need like do i'd i've help
 """))
 # English shares more letters between unrelated texts than Japanese does: a higher bar.
-ENGLISH_THRESHOLDS = replace(THRESHOLDS, answer=60.0, answer_if_ahead=45.0, ahead_by=15.0)
+ENGLISH_THRESHOLDS = replace(THRESHOLDS, answer=75.0, answer_if_ahead=60.0, ahead_by=15.0)
 
 
 def content_of(text: str) -> str:
@@ -87,7 +87,8 @@ OUTSIDE = ["garbage", "trash", "garbage collection", "bulky waste", "road", "str
            "school lunch menu", "nursery fee", "national health insurance", "pet", "dog", "cat",
            "register dog", "dog registration", "rabies shot", "water supply", "water bill", "election",
            "vote", "polling station", "pension", "health checkup", "vaccination", "marriage registration",
-           "divorce", "public housing", "welfare", "bus", "library", "weather"]
+           "divorce", "public housing", "welfare", "bus", "library", "weather", "alien registration",
+           "passport", "residence card", "visa", "immigration", "medical expenses overseas", "hospital bill"]
 
 
 # Follow-ups in English about the last card (see bot/followup.py for the Japanese ones).
