@@ -88,6 +88,13 @@ class English:
     examples: tuple[str, ...]
 
 
+def japanese_digest(title: str, summary: str, channels: tuple[Channel, ...], fee: str | None) -> str:
+    """8 hex digits over the Japanese facts an `en:` block translates (title, summary, the
+    channels' kinds, needs and hours, the fee): a changed fact changes the digest."""
+    facts = [title, summary, fee or "~"] + [f"{c.kind}|{'|'.join(c.need)}|{c.hours or '~'}" for c in channels]
+    return hashlib.sha256("\n".join(facts).encode()).hexdigest()[:8]
+
+
 @dataclass(frozen=True)
 class Procedure:
     id: str
@@ -385,8 +392,18 @@ class _Reader:
         )
 
     def _english(self, channels: tuple[Channel, ...], fee: str | None) -> English | None:
-        """The `en:` block: title, label, summary, need and hours per channel, fee, keywords."""
-        self._known_fields({"title", "label", "summary", "channels", "fee", "keywords", "examples"}, ("en",))
+        """The `en:` block: title, label, summary, need and hours per channel, fee, keywords.
+
+        `translated_from` holds a short digest of the Japanese facts it was translated from
+        (japanese_digest): when the Japanese changes, check warns until the English follows.
+        """
+        self._known_fields({"title", "label", "summary", "channels", "fee", "keywords", "examples",
+                            "translated_from"}, ("en",))
+        digest = japanese_digest(self._text(("title",)) or "", self._text(("summary",)) or "", channels, fee)
+        if self._text(("en", "translated_from"), required=False) != digest:
+            self._problem(("en", "translated_from"),
+                          f"日本語が翻訳のあとで変わっています。英語（en:）を日本語に合わせて直し、"
+                          f"translated_from: {digest} と書いてください", severity="warning")
         listed = self._list(("en", "channels"))
         if len(listed) != len(channels):
             self._problem(("en", "channels"), f"channels と同じ数（{len(channels)}）にしてください")

@@ -87,3 +87,21 @@ def test_english_follow_ups_about_the_last_card(conversation):
     assert say("How much is it?").shown == "en:fact:juminhyo:fee"
     assert say("I need a seal certificate").shown == "en:procedure:inkan-shomei"  # a new topic
     assert say("Can I do it online?").shown == "en:fact:inkan-shomei:online"
+
+
+def test_a_japanese_change_after_translation_is_flagged_until_the_english_follows(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from bot.catalogue import inspect
+
+    repo = Path(__file__).resolve().parents[1]
+    for folder in ("procedures", "intents"):
+        shutil.copytree(repo / folder, tmp_path / folder)
+    assert not [p for p in inspect(tmp_path).problems if "translated_from" in p.field]
+
+    path = tmp_path / "procedures" / "shomeisho" / "juminhyo.yaml"
+    said = "住所などを証明する書類です。"
+    path.write_text(path.read_text().replace(said, said + "（変更のテスト）", 1))
+    flagged = [p for p in inspect(tmp_path).problems if "translated_from" in p.field]
+    assert [(p.path, p.severity) for p in flagged] == [("procedures/shomeisho/juminhyo.yaml", "warning")]
