@@ -66,7 +66,7 @@ HEADLINES = {
 CATEGORIES = {
     "kosodate": "Children", "kaigo": "Long-term care", "hisai": "Disaster support",
     "shomeisho": "Certificates", "cashless": "Paying taxes and fees", "mynumber": "My Number Card",
-    "digital": "Digital services",
+    "digital": "Digital services", "todoke": "Moving, birth, death",
 }
 # The bot's own words in English: greetings and the like, matched like any entry.
 INTENTS = {
