@@ -113,7 +113,10 @@ class Conversation:
         answers = several(english.matcher, text, EXPLAINED_ENGLISH)
         if answers:  # "a residence certificate and a seal certificate"
             cards = [a.id for a in answers if a.kind == "procedure" and a.id]
-            messages = [m for a in answers for m in english.for_answer(a)]
+            names = [f"- {p.en.label}" if (p := self.catalogue.procedure(a.id or "")) and p.en
+                     else "- please choose below" for a in answers]
+            naming = {"type": "text", "text": "\n".join([f"Here are {len(answers)} procedures:", *names])}
+            messages = [naming] + [m for a in answers for m in english.for_answer(a)]
             return Outcome(messages, answer, "en:several:" + "+".join(a.id or "clarify" for a in answers),
                            topic=cards[-1] if cards else None)
         shown = f"{answer.kind}:{answer.id}" if answer.id else answer.kind
