@@ -103,7 +103,7 @@ def fact_lines(catalogue: Catalogue, p: Procedure, fact: str) -> list[str]:
             lines += ["窓口に持っていくもの："] + ["・" + item for item in p.prepare]
         for channel in p.channels:
             if channel.need:
-                lines.append(f"{CHANNEL_KINDS[channel.kind]}で必要なもの：" + "、".join(channel.need))
+                lines.append(f"{_kind(channel.kind)}で必要なもの：" + "、".join(channel.need))
         return lines or [f"必要なものは、まだ確認できていません。{ask}"]
     if fact == "fee":
         if not p.fee:
@@ -117,22 +117,28 @@ def fact_lines(catalogue: Catalogue, p: Procedure, fact: str) -> list[str]:
         return [f"かかる日数は、まだ確認できていません。{ask}"]
     if fact == "online":
         if not online:
-            ways = "・".join(CHANNEL_KINDS[c.kind] for c in p.channels) or "市役所の窓口"
+            ways = "・".join(_kind(c.kind) for c in p.channels) or "市役所の窓口"
             return [f"この手続きは、オンラインではご案内できるものがありません。（{ways}）"]
-        return [f"オンラインでできます（{CHANNEL_KINDS[c.kind]}）：{c.url}" if c.url
-                else f"オンラインでできます（{CHANNEL_KINDS[c.kind]}）" for c in online]
+        return [f"オンラインでできます（{_kind(c.kind)}）：{c.url}" if c.url
+                else f"オンラインでできます（{_kind(c.kind)}）" for c in online]
     if fact == "hours":
         lines = [f"窓口の受付時間：{p.hours}" if p.hours
                  else f"窓口の受付時間は、まだ確認できていません。{ask}"]
-        lines += [f"{CHANNEL_KINDS[c.kind]}：{c.hours}" for c in p.channels if c.hours]
+        lines += [f"{_kind(c.kind)}：{c.hours}" for c in p.channels if c.hours]
         return lines
     if fact == "where":
-        ways = "・".join(CHANNEL_KINDS[c.kind] for c in p.channels)
+        ways = "・".join(_kind(c.kind) for c in p.channels)
         section = p.contact.section or city.name
         return ([f"できるところ：{ways}"] if ways else []) + [f"窓口：{section}（{city.address}）"]
     # phone (and anything else): whom to call
     section = p.contact.section or f"{city.name}（代表）"
     return [f"問い合わせ：{section}　{p.contact.phone}"]
+
+
+def _kind(kind: str) -> str:
+    """How residents call a way of doing a procedure (コンビニ, 市役所の窓口 ...)."""
+    named = CHANNEL_KINDS[kind]
+    return str(getattr(named, "label", named))
 
 
 def _postback_item(label: str, data: str) -> dict[str, Any]:

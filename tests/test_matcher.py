@@ -138,4 +138,5 @@ def test_a_kanji_keyword_read_across_two_words_is_not_found(matcher):
     _, ranked = matcher.rank("転出証明書をなくしました")
     assert not any(e.startswith("ことば") and "出生" in e for c in ranked for e in c.evidence)
     # ... but a keyword typed in kana, or with other okurigana, is still found by its reading.
-    assert matcher.match("しゅっしょうとどけをだしたのでじどうてあてをもらいたい").id == "jidou-teate-nintei"
+    _, ranked = matcher.rank("しゅっしょうとどけをだしたのでじどうてあてをもらいたい")
+    assert any(e.startswith("ことば") and "出生" in e for c in ranked for e in c.evidence)
