@@ -42,7 +42,7 @@ NOT_INTENTS = {"synonyms.yaml", "texts.yaml"}  # files in intents/ that hold no 
 # keeps the two the same).
 PROCEDURE_FIELDS = ("id", "category", "title", "legal_title", "label", "summary", "who", "when", "urgent",
                     "answers", "city_page", "channels", "prepare", "fee", "payment", "counter", "processing",
-                    "contact", "related", "keywords", "examples", "note", "source", "reviewed")
+                    "contact", "related", "keywords", "examples", "note", "source", "reviewed", "en")
 CHANNEL_FIELDS = ("kind", "url", "url_source", "need", "hours", "note")
 CITY_SITE = "https://www.city.naka.lg.jp/"
 FACTS_DIR = "facts"  # procedures/facts/: city facts, not procedures
@@ -115,6 +115,31 @@ class Facet:
 
 
 @dataclass(frozen=True)
+class English:
+    """A procedure in English, translated from its Japanese entry (the `en:` block).
+
+    The same facts: what to bring per channel (in the channels' order) and the fee are
+    translations of the Japanese ones; a fact unknown in Japanese is unknown here too.
+    """
+
+    title: str
+    label: str
+    summary: str
+    need: tuple[tuple[str, ...], ...]  # one list per channel, as `channels[i].need`
+    hours: tuple[str | None, ...]  # one per channel, as `channels[i].hours`
+    fee: str | None
+    keywords: tuple[str, ...]
+    examples: tuple[str, ...]
+
+
+def japanese_digest(title: str, summary: str, channels: tuple[Channel, ...], fee: str | None) -> str:
+    """8 hex digits over the Japanese facts an `en:` block translates (title, summary, the
+    channels' kinds, needs and hours, the fee): a changed fact changes the digest."""
+    facts = [title, summary, fee or "~"] + [f"{c.kind}|{'|'.join(c.need)}|{c.hours or '~'}" for c in channels]
+    return hashlib.sha256("\n".join(facts).encode()).hexdigest()[:8]
+
+
+@dataclass(frozen=True)
 class Procedure:
     id: str
     category: str
@@ -143,6 +168,7 @@ class Procedure:
     # (facet id from procedures/facets.yaml -> text), e.g. payment: PayPayで払えます…
     answers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     city_page: str | None = None  # Naka's own page about this procedure (also in `source`)
+    en: English | None = None  # for residents who write in English
 
     @property
     def hours(self) -> str | None:
@@ -567,7 +593,7 @@ class _Reader:
         if 0 < len(examples) < MIN_EXAMPLES:
             self._problem(("examples",), f"例文は{MIN_EXAMPLES}個以上あると答えやすくなります"
                                          f"（いま{len(examples)}個）", severity="warning")
-        return Procedure(
+        procedure = Procedure(
             id=procedure_id,
             category=category,
             title=self._text(("title",)) or "",
@@ -593,6 +619,57 @@ class _Reader:
             source=self._sources(),
             reviewed=self._reviewed(),
             path=self.doc.path if self.doc else str(path),
+        )
+        if self._has(("en",)):
+            procedure = replace(procedure, en=self._english(procedure))
+        return procedure
+
+    def _english(self, procedure: Procedure) -> English | None:
+        """The `en:` block: title, label, summary, need and hours per channel, fee, keywords.
+
+        `translated_from` holds a short digest of the Japanese facts it was translated from
+        (japanese_digest): when the Japanese changes, check warns until the English follows.
+        """
+        self._known_fields({"title", "label", "summary", "channels", "fee", "keywords", "examples",
+                            "translated_from"}, ("en",))
+        channels, fee = procedure.channels, procedure.fee
+        digest = japanese_digest(procedure.title, procedure.summary, channels, fee)
+        if self._text(("en", "translated_from"), required=False) != digest:
+            self._problem(("en", "translated_from"),
+                          f"日本語が翻訳のあとで変わっています。英語（en:）を日本語に合わせて直し、"
+                          f"translated_from: {digest} と書いてください", severity="warning")
+        listed = self._list(("en", "channels"))
+        if len(listed) != len(channels):
+            self._problem(("en", "channels"), f"channels と同じ数（{len(channels)}）にしてください")
+        need, hours = [], []
+        for index, channel in enumerate(channels):
+            at: FieldPath = ("en", "channels", index)
+            if index < len(listed):
+                self._known_fields({"need", "hours"}, at)
+            translated = self._texts((*at, "need")) if index < len(listed) else ()
+            if len(translated) != len(channel.need):
+                self._problem((*at, "need"), f"日本語の need と同じ数（{len(channel.need)}）にしてください")
+            need.append(translated)
+            hour = self._text((*at, "hours"), required=False) if index < len(listed) else None
+            if (hour is None) != (channel.hours is None):
+                self._problem((*at, "hours"), "日本語の hours があるときだけ書いてください")
+            hours.append(hour)
+        fee_en = self._text(("en", "fee"), required=False)
+        if fee_en is not None and fee is None:  # an English fact with no Japanese one behind it
+            self._problem(("en", "fee"), "日本語の fee があるときだけ書いてください（同じ内容の英訳）")
+        elif fee_en is None and fee is not None:  # a fee just confirmed (often once, in facts/)
+            self._problem(("en", "fee"),
+                          "日本語の手数料がわかりました。英語の fee も書いてください"
+                          "（それまで英語の答えは日本語の手数料を出します）", severity="warning")
+        return English(
+            title=self._text(("en", "title")) or "",
+            label=self._text(("en", "label"), max_length=limits.QUICK_LABEL) or "",
+            summary=self._text(("en", "summary")) or "",
+            need=tuple(need),
+            hours=tuple(hours),
+            fee=fee_en,
+            keywords=self._texts(("en", "keywords"), required=True),
+            examples=self._texts(("en", "examples")),
         )
 
     def _read_intent(self, path: Path) -> Intent | None:

@@ -16,11 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot import content
+from bot import content, evaluation
 from bot.catalogue import CatalogueError, Gap
 from bot.config import Settings
 from bot.conversation import Conversation, Incoming
 from bot.evaluation import evaluate, format_report
+from bot.followup import LocalMemory
 from bot.replies import as_text
 
 if TYPE_CHECKING:
@@ -167,7 +168,12 @@ def _ask(args: argparse.Namespace) -> int:
 def _eval(args: argparse.Namespace) -> int:
     conversation = _conversation(args)
     cases = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
-    report = evaluate(conversation.matcher, conversation.catalogue, cases)
+    if evaluation.is_dialogue_set(cases):  # tests/data/dialogues.jsonl: scored turn by turn
+        report = evaluation.evaluate_dialogues(conversation, cases)
+        print(json.dumps(report, ensure_ascii=False, indent=1) if args.json
+              else evaluation.format_dialogue_report(report))
+        return 0
+    report = evaluate(conversation.matcher, conversation.catalogue, cases, conversation.english.matcher)
     print(json.dumps(report, ensure_ascii=False, indent=1) if args.json else format_report(report))
     return 0
 
@@ -176,6 +182,7 @@ def _chat(args: argparse.Namespace) -> int:
     conversation = _conversation(args)
     print("那珂市 手続き案内（終わるときは Ctrl+D）。ボタンは番号で選べます。")
     print(as_text(conversation.respond(Incoming("follow")).messages))
+    memory = LocalMemory()  # follow-ups (「手数料は？」) about the last card, as on LINE
     buttons: list[dict] = []
     while True:
         try:
@@ -185,12 +192,12 @@ def _chat(args: argparse.Namespace) -> int:
             return 0
         if not line:
             continue
-        incoming = Incoming("text", line)
+        incoming = Incoming("text", line, "terminal")
         if line.isdigit() and 0 < int(line) <= len(buttons):
             action = buttons[int(line) - 1]
-            incoming = (Incoming("postback", action["data"]) if action["type"] == "postback"
-                        else Incoming("text", action.get("text", "")))
-        outcome = conversation.respond(incoming)
+            incoming = (Incoming("postback", action["data"], "terminal") if action["type"] == "postback"
+                        else Incoming("text", action.get("text", ""), "terminal"))
+        outcome = conversation.respond(incoming, memory)
         text = as_text(outcome.messages)
         buttons = [i["action"] for m in outcome.messages for i in m.get("quickReply", {}).get("items", [])]
         numbered = "  ".join(f"{n}.{a['label']}" for n, a in enumerate(buttons, 1))

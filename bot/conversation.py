@@ -11,8 +11,12 @@ from dataclasses import dataclass
 from typing import Literal
 
 from bot.catalogue import Catalogue, Category
-from bot.matcher import Answer, Matcher
+from bot.english import POSTBACK_PREFIX as ENGLISH_POSTBACK
+from bot.english import English, asked_fact, is_english
+from bot.followup import Memory, asked, fact_message
+from bot.matcher import OUTSIDE_PREFIX, Answer, Matcher
 from bot.replies import Message, Replies, parse_detail, parse_feedback, parse_postback
+from bot.several import EXPLAINED_ENGLISH, several
 
 EventKind = Literal["text", "postback", "follow", "other"]
 
@@ -32,6 +36,7 @@ class Outcome:
     messages: list[Message]
     answer: Answer | None = None  # set when a question went through the matcher
     shown: str = ""  # what was shown, for logs: "procedure:ID", "category:ID", "menu", ...
+    topic: str | None = None  # the procedure a follow-up would now be about (the last card shown)
 
 
 class Conversation:
@@ -41,6 +46,7 @@ class Conversation:
         self.catalogue = catalogue
         self.matcher = Matcher(catalogue)
         self.replies = Replies(catalogue)
+        self.english = English(catalogue)  # a message in English is answered in English
         # A question that is only a category's name (子育て, 介護) gets that category's list;
         # one of the words of its name or button (税金, 保育) does too, unless a procedure
         # answers it (マイナンバーカード is a category word and a procedure).
@@ -56,19 +62,100 @@ class Conversation:
         forms = self.matcher.normalize(word)
         table[forms.surface] = table[forms.reading] = category
 
-    def respond(self, incoming: Incoming) -> Outcome:
+    def respond(self, incoming: Incoming, memory: Memory | None = None) -> Outcome:
+        """The reply to one event. With a `memory`, the last procedure card shown to this
+        resident is kept there, and a follow-up about it (「手数料は？」) gets that fact."""
+        outcome = self._respond(incoming, memory)
+        if memory is not None and incoming.resident and outcome.topic:
+            memory.remember(incoming.resident, outcome.topic)
+        return outcome
+
+    def _respond(self, incoming: Incoming, memory: Memory | None) -> Outcome:
+        if incoming.kind == "text" and is_english(incoming.text):
+            topic = memory.recall(incoming.resident) if memory is not None and incoming.resident else None
+            return self._english(incoming.text, topic)
+        if incoming.kind == "postback" and incoming.text.startswith(ENGLISH_POSTBACK):
+            return self._english_postback(incoming.text.removeprefix(ENGLISH_POSTBACK))
         if incoming.kind == "text":
             answer = self.matcher.match(incoming.text)
+            answers = several(self.matcher, incoming.text)
+            if answers:  # 住民票と印鑑証明: one card (or clarify) per topic, clarifies last
+                messages = [self._naming(answers)] + [m for a in answers for m in self.replies.for_answer(a)]
+                shown = "several:" + "+".join(a.id or "clarify" for a in answers)
+                cards = [a.id for a in answers if a.kind == "procedure" and a.id]
+                return Outcome(messages, answer, shown, topic=cards[-1] if cards else None)
+            topic = memory.recall(incoming.resident) if memory is not None and incoming.resident else None
+            if topic is not None and (followed := self._follow_up(incoming.text, answer, topic)):
+                return followed
             category = self._category_asked(answer)
             if category is not None:
                 return Outcome(self.replies.category(category), answer, f"category:{category.id}")
             shown = f"{answer.kind}:{answer.id}" if answer.id else answer.kind
-            return Outcome(self.replies.for_answer(answer), answer, shown)
+            return Outcome(self.replies.for_answer(answer), answer, shown,
+                           topic=answer.id if answer.kind == "procedure" else None)
         if incoming.kind == "postback":
             return self._postback(incoming.text)
         if incoming.kind == "follow":
             return Outcome(self.replies.welcome(), shown="welcome")
         return Outcome(self.replies.please_type(), shown="please_type")
+
+    def _english(self, text: str, topic: str | None = None) -> Outcome:
+        english = self.english
+        answer = english.match(text)
+        fact, back, rest = asked_fact(text)
+        procedure = self.catalogue.procedure(topic) if topic else None
+        # "How much is it?" after a card; a question naming another procedure is a new topic.
+        elsewhere = answer.kind == "procedure" and answer.id != topic and bool(rest)
+        if procedure is not None and (fact or back) and not elsewhere:
+            if fact is None:
+                return Outcome(english.procedure(procedure), None, f"en:procedure:{topic}", topic=topic)
+            return Outcome(english.fact(procedure, fact), None, f"en:fact:{topic}:{fact}", topic=topic)
+        answers = several(english.matcher, text, EXPLAINED_ENGLISH)
+        if answers:  # "a residence certificate and a seal certificate"
+            cards = [a.id for a in answers if a.kind == "procedure" and a.id]
+            names = [f"- {p.en.label}" if (p := self.catalogue.procedure(a.id or "")) and p.en
+                     else "- please choose below" for a in answers]
+            naming = {"type": "text", "text": "\n".join([f"Here are {len(answers)} procedures:", *names])}
+            messages = [naming] + [m for a in answers for m in english.for_answer(a)]
+            return Outcome(messages, answer, "en:several:" + "+".join(a.id or "clarify" for a in answers),
+                           topic=cards[-1] if cards else None)
+        shown = f"{answer.kind}:{answer.id}" if answer.id else answer.kind
+        return Outcome(english.for_answer(answer), answer, "en:" + shown,
+                       topic=answer.id if answer.kind == "procedure" else None)
+
+    def _english_postback(self, data: str) -> Outcome:
+        key, value = parse_postback(data)
+        if key == "p" and (procedure := self.catalogue.procedure(value)):
+            return Outcome(self.english.procedure(procedure), shown=f"en:procedure:{procedure.id}",
+                           topic=procedure.id)
+        if key == "c" and self.catalogue.category(value):
+            return Outcome(self.english.category(value), shown=f"en:category:{value}")
+        return Outcome(self.english.menu(), shown="en:menu")
+
+    def _naming(self, answers: list[Answer]) -> Message:
+        """The line before several cards, so that a long scroll starts with what follows."""
+        names = []
+        for answer in answers:
+            procedure = self.catalogue.procedure(answer.id) if answer.id else None
+            names.append(f"・{procedure.label}" if procedure else "・どれのことか、ボタンで選んでください")
+        heading = f"{len(answers)}つの手続きを、順にご案内します。"
+        return {"type": "text", "text": "\n".join([heading, *names])}
+
+    def _follow_up(self, text: str, answer: Answer, topic: str) -> Outcome | None:
+        """A fact of the last card, or the card again; None when the message is a new topic."""
+        procedure = self.catalogue.procedure(topic)
+        question = asked(text)
+        if procedure is None or not (question.fact or question.back):
+            return None
+        # 「住民票の手数料は？」 after the 印鑑 card names a new topic: answered as usual.
+        elsewhere = answer.kind == "procedure" or (answer.kind == "intent"
+                                                  and (answer.id or "").startswith(OUTSIDE_PREFIX))
+        if elsewhere and answer.id != topic and len(question.rest) >= 2:
+            return None
+        if question.fact is None:  # 「それ」「さっきの」: the card again
+            return Outcome(self.replies.procedure(procedure), None, f"procedure:{topic}", topic=topic)
+        message = fact_message(self.catalogue, procedure, question.fact)
+        return Outcome([message], None, f"fact:{topic}:{question.fact}", topic=topic)
 
     def _category_asked(self, answer: Answer) -> Category | None:
         if answer.forms is None:
@@ -91,10 +178,12 @@ class Conversation:
     def _postback(self, data: str) -> Outcome:
         key, value = parse_postback(data)
         if key == "p" and (procedure := self.catalogue.procedure(value)):
-            return Outcome(self.replies.procedure(procedure), shown=f"procedure:{procedure.id}")
+            return Outcome(self.replies.procedure(procedure), shown=f"procedure:{procedure.id}",
+                           topic=procedure.id)
         detail_id, question = parse_detail(value) if key == "d" else ("", "")
         if detail_id and (procedure := self.catalogue.procedure(detail_id)):
-            return Outcome(self.replies.procedure_detail(procedure, question), shown=f"detail:{procedure.id}")
+            return Outcome(self.replies.procedure_detail(procedure, question), shown=f"detail:{procedure.id}",
+                           topic=procedure.id)
         if key == "f" and (said := parse_feedback(value)) and self.catalogue.procedure(said.procedure_id):
             verdict = "helpful" if said.helpful else "unhelpful"
             return Outcome(self.replies.thanks_for_feedback(said.helpful),

@@ -3,7 +3,10 @@
 Scoring is strict, as a resident experiences it:
 - top-1: the bot answered directly (procedure or intent) with an expected id;
 - top-3: an expected id was answered, or is among the first three a clarify offers;
-- rejected: an off-topic question (expect null) got the fallback.
+- rejected: an off-topic question (expect null) got the fallback, or the reply that the
+  bot does not handle that topic (an intent "outside-...", see intents/outside-*.yaml);
+- wrong card: an off-topic question got a procedure card (worse than either).
+A dialogue set (lines with "turns") is scored turn by turn: see evaluate_dialogues.
 """
 
 from __future__ import annotations
@@ -12,7 +15,11 @@ from collections import defaultdict
 from typing import Any
 
 from bot.catalogue import Catalogue
-from bot.matcher import INTENT_PREFIX, Answer, Matcher
+from bot.conversation import Conversation, Incoming
+from bot.english import is_english
+from bot.followup import LocalMemory
+from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, Answer, Matcher
+from bot.several import EXPLAINED, EXPLAINED_ENGLISH, several
 
 
 def answered_id(answer: Answer) -> str | None:
@@ -23,30 +30,50 @@ def answered_id(answer: Answer) -> str | None:
     return None
 
 
-def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]) -> dict[str, Any]:
-    in_scope = top1 = top3 = off_topic = rejected = 0
+def is_outside(answer: Answer) -> bool:
+    """The reply that this bot does not handle the topic (and where to ask instead)."""
+    return answer.kind == "intent" and (answer.id or "").startswith(OUTSIDE_PREFIX)
+
+
+def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]],
+             english: Matcher | None = None) -> dict[str, Any]:
+    """`english`: the matcher for questions written in English (bot/english.py), if any."""
+    in_scope = top1 = top3 = off_topic = rejected = wrong_card = 0
+    english_in_scope = english_top1 = 0
+    asked_matcher = matcher
     per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     misses = []
     for case in cases:
+        in_english = english is not None and is_english(case["text"])
+        matcher = english if in_english and english is not None else asked_matcher
         answer = matcher.match(case["text"])
         got = answered_id(answer)
         offered = [c.id for c in answer.candidates[:3]] if answer.kind == "clarify" else [got]
+        # A message naming two topics gets each (English texts share more common words).
+        answers = several(matcher, case["text"], EXPLAINED_ENGLISH if in_english else EXPLAINED)
+        cards = [a.id for a in answers if a.kind == "procedure" and a.id]
+        if answers:
+            offered = cards + [c.id for a in answers if a.kind == "clarify" for c in a.candidates[:3]]
         expect = case.get("expect")
         if not expect:  # null (GUIDE.md), or an empty list: nothing should be answered
             off_topic += 1
-            ok = answer.kind == "fallback"
+            ok = not answers and (answer.kind == "fallback" or is_outside(answer))
             rejected += ok
+            wrong_card += answer.kind == "procedure" or bool(cards)
         else:
             in_scope += 1
-            ok = got in expect
+            ok = any(c in expect for c in cards) if answers else got in expect
             top1 += ok
             top3 += ok or any(c in expect for c in offered)
+            english_in_scope += in_english
+            english_top1 += in_english and ok
             category = _category(catalogue, expect[0])
             per_category[category][0] += ok
             per_category[category][1] += 1
         if not ok:
             misses.append({"text": case["text"], "expect": expect, "kind": answer.kind,
-                           "id": answer.id, "candidates": [c.id for c in answer.candidates],
+                           "id": "+".join(cards) if answers else answer.id,
+                           "candidates": [c.id for c in answer.candidates],
                            "score": round(answer.score, 1)})
     return {
         "questions": len(cases),
@@ -55,6 +82,9 @@ def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]
         "top3": _share(top3, in_scope),
         "off_topic": off_topic,
         "rejected": _share(rejected, off_topic),
+        "wrong_card": _share(wrong_card, off_topic),
+        "english_in_scope": english_in_scope,
+        "english_top1": _share(english_top1, english_in_scope),
         "per_category": {k: {"top1": _share(v[0], v[1]), "n": v[1]} for k, v in sorted(per_category.items())},
         "misses": misses,
     }
@@ -77,6 +107,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"top-1 accuracy:       {report['top1']:.3f}",
         f"within first three:   {report['top3']:.3f}",
         f"off-topic rejected:   {report['rejected']:.3f}",
+        f"off-topic wrong card: {report['wrong_card']:.3f}",
+        f"English top-1:        {report['english_top1']:.3f}  (n={report['english_in_scope']})",
         "per category (top-1):",
     ]
     lines += [f"  {name:<10} {v['top1']:.3f}  (n={v['n']})" for name, v in report["per_category"].items()]
@@ -85,4 +117,51 @@ def format_report(report: dict[str, Any]) -> str:
         got = miss["id"] or "/".join(miss["candidates"][:3]) or "-"
         lines.append(f"  ✗ {miss['text']}  expect={miss['expect']}  "
                      f"got={miss['kind']}:{got} ({miss['score']})")
+    return "\n".join(lines)
+
+
+# --- dialogues: several turns, each scored as the resident sees it -------------------------
+def is_dialogue_set(cases: list[dict[str, Any]]) -> bool:
+    """A dialogue set has lines {"turns": [{"text" | "postback": ..., "shown": ...}, ...]}."""
+    return bool(cases) and all("turns" in case for case in cases)
+
+
+def evaluate_dialogues(conversation: Conversation, dialogues: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each dialogue through the whole conversation, with its own follow-up memory.
+
+    A turn is right when what was shown (Outcome.shown: "procedure:ID",
+    "fact:ID:fee", "several:A+B", "intent:outside-gomi", ...) is one of those expected.
+    """
+    turns = right = whole = 0
+    misses = []
+    for number, dialogue in enumerate(dialogues, start=1):
+        memory = LocalMemory()
+        resident = f"dialogue-{number}"
+        all_right = True
+        for turn in dialogue["turns"]:
+            incoming = (Incoming("postback", turn["postback"], resident) if "postback" in turn
+                        else Incoming("text", turn["text"], resident))
+            shown = conversation.respond(incoming, memory).shown
+            expect = turn["shown"] if isinstance(turn["shown"], list) else [turn["shown"]]
+            turns += 1
+            if shown in expect:
+                right += 1
+            else:
+                all_right = False
+                misses.append({"dialogue": dialogue.get("id", number), "text": incoming.text,
+                               "expect": expect, "shown": shown})
+        whole += all_right
+    return {"dialogues": len(dialogues), "turns": turns, "turns_right": _share(right, turns),
+            "dialogues_right": _share(whole, len(dialogues)), "misses": misses}
+
+
+def format_dialogue_report(report: dict[str, Any]) -> str:
+    lines = [
+        f"dialogues: {report['dialogues']} (turns {report['turns']})",
+        f"turns right:          {report['turns_right']:.3f}",
+        f"dialogues all right:  {report['dialogues_right']:.3f}",
+        f"misses: {len(report['misses'])}",
+    ]
+    lines += [f"  ✗ [{m['dialogue']}] {m['text']}  expect={'|'.join(m['expect'])}  shown={m['shown']}"
+              for m in report["misses"]]
     return "\n".join(lines)

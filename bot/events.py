@@ -14,6 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from bot import feedback
 from bot.config import Settings
 from bot.conversation import Conversation, Incoming, Outcome
+from bot.followup import StoreMemory
 from bot.line import LineClient, Replyable
 from bot.logs import log_event
 from bot.reloader import CatalogueHolder
@@ -55,6 +56,12 @@ class EventHandler:
                                 connections=settings.reply_threads + 8)
         return cls(holder, store, client, retention_days=settings.retention_days,
                    reply_threads=settings.reply_threads)
+
+    @property
+    def memory(self) -> StoreMemory | None:
+        """Where follow-ups find the last card shown to a resident: the shared store."""
+        store = self.store
+        return StoreMemory(store) if store is not None else None
 
     @property
     def store(self) -> Store | None:
@@ -104,7 +111,7 @@ class EventHandler:
                 log_event(log, "webhook_duplicate", event_id=event_id, type=event_type)
                 return
             conversation = self.conversation
-            outcome = conversation.respond(work.incoming)
+            outcome = conversation.respond(work.incoming, self.memory)
             sent = self.client.reply(work.reply_token, outcome.messages) if self.client else False
             latency = round((time.perf_counter() - started) * 1000, 1)  # the resident's wait
             recorded = self.remember(conversation, work.incoming, outcome, "line")
@@ -120,7 +127,7 @@ class EventHandler:
     def simulate(self, incoming: Incoming) -> Outcome:
         """The simulator's turn: answered and recorded like a LINE event, nothing sent."""
         conversation = self.conversation
-        outcome = conversation.respond(incoming)
+        outcome = conversation.respond(incoming, self.memory)
         self.remember(conversation, incoming, outcome, "simulator")
         return outcome
 

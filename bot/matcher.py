@@ -29,11 +29,14 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
-from bot.normalize import Forms, Normalizer
+from bot.normalize import Forms, Normalizer, word_readings
 from bot.overlap import Overlap, pairs
 
 Kind = Literal["procedure", "intent", "clarify", "fallback"]
 INTENT_PREFIX = "intent:"
+# Intents named outside-... are topics this bot does not handle (intents/outside-*.yaml):
+# matched like any entry, so their words count as evidence against every procedure.
+OUTSIDE_PREFIX = "outside-"
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,9 @@ class Thresholds:
     resemblance_support: float = 25.0
     resemblance_alone: float = 80.0  # ... unless it is this close: nearly the same text
     overlap_full: float = 0.4  # bigram cosine that counts as full (100-point) overlap
+    # Shared wording is evidence only when the question shares at least this many different
+    # bigrams with the entry: バカ is one bigram of マイナンバカド (long vowels dropped).
+    overlap_min_pairs: int = 2
     # Not for matching: an answer whose best score is below this is kept for staff review
     # (bot/feedback.py) as well as every clarify and fallback.
     review: float = 50.0
@@ -113,9 +119,10 @@ class _Entry:
 class Matcher:
     """An index of one catalogue. Build once; `match` is then cheap and thread-safe."""
 
-    def __init__(self, catalogue: Catalogue, thresholds: Thresholds = THRESHOLDS) -> None:
+    def __init__(self, catalogue: Catalogue, thresholds: Thresholds = THRESHOLDS,
+                 normalizer: Normalizer | None = None) -> None:
         self.thresholds = thresholds
-        self.normalize = Normalizer(catalogue.synonyms)
+        self.normalize = normalizer or Normalizer(catalogue.synonyms)
         self.entries: list[_Entry] = []
         for procedure in catalogue.procedures:
             # The legal name where there is one: the plain title shown on the card is close
@@ -133,6 +140,8 @@ class Matcher:
                             _GramIndex([d.forms.reading for d in self.terms]))
         self._term_weight = self._specificity()
         self.overlap = Overlap([[d.forms for d in entry.docs] for entry in self.entries])
+        self._pairs = [set().union(*(_pair_set(d.forms.surface) | _pair_set(d.forms.reading) for d in e.docs))
+                       for e in self.entries]
         # Each entry's texts as the flat lists rapidfuzz takes, built once, not per question.
         self._choices = [([d.forms.surface for d in e.docs], [d.forms.reading for d in e.docs],
                           [d.text for d in e.docs]) for e in self.entries]
@@ -184,11 +193,16 @@ class Matcher:
             return forms, []
         # Cheap evidence for every entry first, as points: keywords found, and bigrams shared.
         cheap: dict[int, tuple[float, float]] = {}
-        terms = self._terms(forms)
+        terms = self._terms(forms, text)
         for index, (weight, _) in terms.items():
             cheap[index] = (100 * (1 - math.exp(-weight / t.term_saturation)), 0.0)
+        asked = _pair_set(forms.surface) | _pair_set(forms.reading)
         for index, cosine in self.overlap.cosine(forms).items():
-            cheap[index] = (cheap.get(index, (0.0, 0.0))[0], 100 * min(1.0, cosine / t.overlap_full))
+            # Too few pairs in common: still compared whole below (hi is an example), no points.
+            shared = 100 * min(1.0, cosine / t.overlap_full)
+            if len(asked & self._pairs[index]) < t.overlap_min_pairs:
+                shared = 0.0
+            cheap[index] = (cheap.get(index, (0.0, 0.0))[0], shared)
         # The costlier whole-text comparison only for the entries that evidence shortlists:
         # a text close to the question shares its bigrams, and the rest cannot reach an answer.
         shortlist = heapq.nlargest(t.resemblance_entries, cheap, key=lambda i: max(cheap[i]))
@@ -270,9 +284,10 @@ class Matcher:
                     best[owner] = (score, texts[position])
         return best
 
-    def _terms(self, forms: Forms) -> dict[int, tuple[float, list[str]]]:
+    def _terms(self, forms: Forms, text: str = "") -> dict[int, tuple[float, list[str]]]:
         found: dict[int, dict[str, tuple[str, float]]] = {}
         t = self.thresholds
+        words: list[tuple[str, set[int]]] = []  # the question's word readings, made when needed
         for on_reading, query, index in ((False, forms.surface, self._term_index[0]),
                                          (True, forms.reading, self._term_index[1])):
             for term_text, position in index.candidates(query):
@@ -284,6 +299,13 @@ class Matcher:
                 # in 3 characters is another word), longer ones with a typo or two.
                 if term_text in query:
                     score = 100.0
+                    term = self.terms[position]
+                    # A kanji keyword met only through its reading must start where one of the
+                    # question's words starts: 出生 シユツシヨウ is not in 転出証明書 テン|シユツ|シヨウメイ.
+                    if (on_reading and text and term.forms.surface != term_text
+                            and term.forms.surface not in forms.surface
+                            and not _starts_a_word(term_text, text, words)):
+                        continue
                 elif len(term_text) < 4 or len(term_text) > len(query):
                     continue
                 else:
@@ -298,8 +320,8 @@ class Matcher:
                 shown, before = owner.get(word, (term.text, 0.0))
                 owner[word] = (shown, max(before, weight))
         result: dict[int, tuple[float, list[str]]] = {}
-        for entry, words in found.items():
-            kept = _without_overlaps(words)
+        for entry, matched in found.items():
+            kept = _without_overlaps(matched)
             result[entry] = (sum(weight for _, weight in kept.values()), [text for text, _ in kept.values()])
         return result
 
@@ -325,6 +347,24 @@ class _GramIndex:
         postings = self._postings
         shared = Counter(chain.from_iterable(postings[g] for g in _pair_set(query) if g in postings))
         return [(self.terms[p], p) for p, n in shared.items() if n >= self._needed[p]]
+
+
+def _starts_a_word(reading: str, text: str, words: list[tuple[str, set[int]]]) -> bool:
+    """Whether `reading` occurs in `text`'s reading at the start of one of its words.
+
+    When the reading is not there at all (a synonym replaced the resident's word), the
+    match is not questioned. `words` caches the question's reading and word starts.
+    """
+    if not words:
+        parts = word_readings(text)
+        starts, at = set(), 0
+        for part in parts:
+            starts.add(at)
+            at += len(part)
+        words.append(("".join(parts), starts))
+    joined, starts = words[0]
+    found = [i for i in range(len(joined)) if joined.startswith(reading, i)]
+    return not found or any(i in starts for i in found)
 
 
 def _pair_set(text: str) -> set[str]:

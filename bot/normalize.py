@@ -54,7 +54,11 @@ class Forms:
 class Normalizer:
     """Resident text -> Forms, with the synonym table of intents/synonyms.yaml."""
 
-    def __init__(self, synonyms: Iterable[tuple[str, Sequence[str]]] = ()) -> None:
+    def __init__(self, synonyms: Iterable[tuple[str, Sequence[str]]] = (),
+                 normalized_forms: bool = False) -> None:
+        # normalized_forms: the surface form is made of SudachiDict's normalised forms
+        # (引越し -> 引っ越し, 申込み -> 申し込み). Compared in bench/matching_methods.py.
+        self.normalized_forms = normalized_forms
         table = [(word, tuple(variants)) for word, variants in synonyms]
         self._surface = _Replacer({fold(v): fold(w) for w, vs in table for v in vs})
         self._reading = _Replacer({fold(reading_of(v)): fold(reading_of(w)) for w, vs in table for v in vs})
@@ -62,7 +66,7 @@ class Normalizer:
         self._filler_reading = _pattern(fold(reading_of(w)) for w in FILLER_WORDS)
 
     def __call__(self, text: str) -> Forms:
-        surface = self._surface(fold(text))
+        surface = self._surface(fold(normalized_text(text) if self.normalized_forms else text))
         reading = self._reading(fold(reading_of(text)))
         return Forms(_strip(self._filler_surface, surface), _strip(self._filler_reading, reading))
 
@@ -132,11 +136,58 @@ def _no_lone_surrogates(text: str) -> str:
         return text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
 
 
-def reading_of(text: str) -> str:
-    """Katakana reading of `text` (kanji read by SudachiPy's dictionary; kana kept)."""
+# Where a message names several things: 住民票と印鑑証明, 児童手当や保育園, 住民票、印鑑証明.
+_AND_PARTICLES = {"と", "や", "とか"}
+_AND_WORDS = {"及び", "および", "並びに", "and", "&", "＆"}
+_LIST_COMMAS = {"、", "，", ","}
+_NOUNS = {"名詞", "接尾辞", "接頭辞"}
+
+
+def coordinated_parts(text: str) -> list[str]:
+    """`text` cut where it names one more thing: at 「と」「や」 after a noun, at 「及び」
+    「and」, at a comma between two nouns. Parts are as written; a message naming one
+    thing is one part. Sentences are not cut: 「行けない。住民票と…」 is context."""
     text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", _no_lone_surrogates(text)))[:2000]
     if not text.strip():
-        return ""
+        return []
+    words = [(m.surface(), m.part_of_speech()[0]) for m in _tokenizer().tokenize(text)]
+    parts: list[str] = []
+    current: list[str] = []
+    for index, (surface, pos) in enumerate(words):
+        before = words[index - 1][1] if index else ""
+        after = words[index + 1][1] if index + 1 < len(words) else ""
+        cut = (surface.lower() in _AND_WORDS
+               or (surface in _AND_PARTICLES and pos == "助詞" and before in _NOUNS)
+               or (surface in _LIST_COMMAS and before in _NOUNS and after in _NOUNS))
+        if cut:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(surface)
+    parts.append("".join(current).strip())
+    return [part for part in parts if part]
+
+
+def normalized_text(text: str) -> str:
+    """`text` with each word in SudachiDict's normalised form (申込み -> 申し込み)."""
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", _no_lone_surrogates(text)))[:2000]
+    return "".join(m.normalized_form() for m in _tokenizer().tokenize(text)) if text.strip() else text
+
+
+def word_readings(text: str) -> list[str]:
+    """The folded katakana reading of each word of `text`, in order (see `reading_of`)."""
+    return [folded for part in _reading_parts(text) if (folded := fold(part))]
+
+
+def reading_of(text: str) -> str:
+    """Katakana reading of `text` (kanji read by SudachiPy's dictionary; kana kept)."""
+    return "".join(_reading_parts(text))
+
+
+def _reading_parts(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", _no_lone_surrogates(text)))[:2000]
+    if not text.strip():
+        return []
     parts = []
     skipped = _skipped()
     for morpheme in _tokenizer().tokenize(text):
@@ -145,4 +196,4 @@ def reading_of(text: str) -> str:
         surface = morpheme.surface()
         # Latin letters and digits have no useful reading: keep them as written.
         parts.append(morpheme.reading_form() or surface if _KANA_OR_KANJI.search(surface) else surface)
-    return "".join(parts)
+    return parts

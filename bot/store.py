@@ -37,6 +37,7 @@ STATES = ("new", "fixed", "ignored")
 # Daily counts are kept per local (Japan) day, the day staff think in; Japan has no DST.
 LOCAL = dt.timezone(dt.timedelta(hours=9), "JST")
 EVENT_KEEP_DAYS = 7  # LINE redelivers within hours; older event ids are useless
+TOPIC_MINUTES = 30  # a follow-up refers to the card shown this recently, not older ones
 
 
 class StoreError(Exception):
@@ -87,6 +88,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             id TEXT PRIMARY KEY,           -- SHA-256 of the session's random token
             expires TEXT NOT NULL          -- UTC, ISO 8601
         )""",
+    ),
+    (
+        # The last procedure card shown to a resident, for follow-ups (「手数料は？」): one
+        # row per pseudonymous key, replaced by the next card, gone after TOPIC_MINUTES.
+        """CREATE TABLE recent_topics (
+            resident TEXT PRIMARY KEY,     -- pseudonymous key, never the LINE user id
+            procedure TEXT NOT NULL,       -- procedure id
+            at TEXT NOT NULL               -- UTC, ISO 8601: when the card was shown
+        )""",
+        "CREATE INDEX recent_topics_at ON recent_topics (at)",
     ),
 )
 
@@ -489,6 +500,29 @@ class Store:
         query += " ORDER BY day, kind, target"
         return self._run(lambda c: [DayCount(*row) for row in self._execute(c, query, params).fetchall()])
 
+    # the last procedure shown to each resident (follow-ups), nothing else about them
+    def remember_topic(self, resident: str, procedure: str, at: dt.datetime | None = None) -> None:
+        """Keep `procedure` as `resident`'s topic, replacing the last; drop expired topics."""
+        moment = at or now()
+        expired = timestamp(moment - dt.timedelta(minutes=TOPIC_MINUTES))
+
+        def work(connection: Any) -> None:
+            self._execute(connection, "DELETE FROM recent_topics WHERE at < ?", (expired,))
+            self._execute(
+                connection,
+                "INSERT INTO recent_topics (resident, procedure, at) VALUES (?, ?, ?)"
+                " ON CONFLICT (resident) DO UPDATE SET procedure = excluded.procedure, at = excluded.at",
+                (resident, procedure, timestamp(moment)))
+        self._run(work, write=True)
+
+    def recall_topic(self, resident: str, at: dt.datetime | None = None) -> str | None:
+        """The procedure shown to `resident` within TOPIC_MINUTES, or None."""
+        since = timestamp((at or now()) - dt.timedelta(minutes=TOPIC_MINUTES))
+        row = self._run(lambda c: self._execute(
+            c, "SELECT procedure FROM recent_topics WHERE resident = ? AND at >= ?",
+            (resident, since)).fetchone())
+        return str(row[0]) if row else None
+
     # retention
     def purge(self, older_than_days: int, at: dt.datetime | None = None) -> dict[str, int]:
         """Delete what is older than the retention period; how many rows per table."""
@@ -505,6 +539,9 @@ class Store:
                                                 (event_cutoff,)).rowcount,
                 "daily_counts": self._execute(connection, "DELETE FROM daily_counts WHERE day < ?",
                                               (day_cutoff,)).rowcount,
+                "recent_topics": self._execute(
+                    connection, "DELETE FROM recent_topics WHERE at < ?",
+                    (timestamp(moment - dt.timedelta(minutes=TOPIC_MINUTES)),)).rowcount,
             }
         return self._run(work, write=True)
 

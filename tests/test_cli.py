@@ -67,6 +67,17 @@ def test_the_catalogue_folder_is_given_by_root_or_nakabot_catalogue(capsys, monk
     assert run(capsys, monkeypatch, "richmenu", "check", "--root", repo)[0] == 0
 
 
+def test_eval_scores_a_dialogue_set_turn_by_turn(capsys, monkeypatch):
+    dialogues = Path(__file__).resolve().parent / "data" / "dialogues.jsonl"
+    code, out, _ = run(capsys, monkeypatch, "eval", "--json", str(dialogues))
+    report = json.loads(out)
+    assert code == 0
+    assert report["dialogues"] >= 40 and report["turns"] > 2 * report["dialogues"]
+    assert report["turns_right"] >= 0.90  # issue 16 target
+    _, out, _ = run(capsys, monkeypatch, "eval", str(dialogues))
+    assert "turns right:" in out
+
+
 def test_check_is_clean_and_todo_lists_the_gaps_as_facts_with_who_waits(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "check", "--todo")
     assert code == 0

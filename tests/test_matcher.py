@@ -106,3 +106,37 @@ def test_scores_stay_within_the_contracts_0_to_100(matcher):
     for case in _cases(DEV) + _cases(RESIDENTS):
         _, ranked = matcher.rank(case["text"])
         assert all(0 <= c.score <= 100 for c in ranked), case["text"]
+
+
+# --- knowing what it does not do (issue 16) ------------------------------------------------
+@pytest.mark.parametrize(("question", "topic"), [
+    ("犬が死亡したときはどうしたらいいですか?", "outside-pet"),
+    ("粗大ごみを出したい", "outside-gomi"),
+    ("水道の使用開始の手続き", "outside-suido"),
+    ("保育料はいくらですか", "outside-hoikuryo"),
+    ("期日前投票はどこでできますか", "outside-senkyo"),
+])
+def test_a_topic_the_bot_does_not_handle_gets_no_card(matcher, question, topic):
+    answer = matcher.match(question)
+    assert (answer.kind, answer.id) == ("intent", topic)
+
+
+def test_a_topic_word_does_not_hide_the_procedure_beside_it(matcher):
+    # 給食 is a topic the bot leaves to the city, 給食費 from 児童手当 is a procedure.
+    assert matcher.match("給食のアレルギー対応を知りたい").id == "outside-kyushoku"
+    assert matcher.match("給食費を児童手当から払いたい").id == "jidou-teate-kyushokuhi"
+
+
+@pytest.mark.parametrize("question", ["バカ", "ばか", "ﾊﾞｶ"])
+def test_one_shared_bigram_is_no_evidence(matcher, question):
+    # マイナンバーカード folds to マイナンバカド (long vowels dropped): it holds バカ.
+    assert matcher.match(question).kind == "fallback"
+
+
+def test_a_kanji_keyword_read_across_two_words_is_not_found(matcher):
+    # 出生 reads シユツシヨウ, and so does the middle of 転出証明書 (テン|シユツ|シヨウメイ).
+    _, ranked = matcher.rank("転出証明書をなくしました")
+    assert not any(e.startswith("ことば") and "出生" in e for c in ranked for e in c.evidence)
+    # ... but a keyword typed in kana, or with other okurigana, is still found by its reading.
+    _, ranked = matcher.rank("しゅっしょうとどけをだしたのでじどうてあてをもらいたい")
+    assert any(e.startswith("ことば") and "出生" in e for c in ranked for e in c.evidence)

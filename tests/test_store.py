@@ -37,7 +37,7 @@ def test_the_store_creates_its_folder_and_schema_and_migrating_twice_changes_not
         return
     assert (tmp_path / "deep" / "folder" / "nakabot.sqlite3").exists()
     db = sqlite3.connect(tmp_path / "deep" / "folder" / "nakabot.sqlite3")
-    assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,)]
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(1,), (2,), (3,)]
     assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
 
 
@@ -118,7 +118,7 @@ def test_retention_deletes_only_what_is_older(url):
 
     deleted = store.purge(180, at=now)
 
-    assert deleted == {"unanswered": 1, "handled_events": 1, "daily_counts": 1}
+    assert deleted == {"unanswered": 1, "handled_events": 1, "daily_counts": 1, "recent_topics": 0}
     assert [r.text for r in store.unanswered()] == ["新しい質問"]
     assert store.claim_event("recent") is False  # still remembered
 
@@ -229,3 +229,22 @@ def test_health_can_ask_whether_a_write_goes_through_and_count_a_residents_quest
 
     assert store.writable() and store.writable()  # the probe row is rewritten, not added
     assert store.questions_from("k1", since=an_hour_ago) == 1
+
+
+def test_the_last_procedure_shown_is_recalled_for_half_an_hour_then_forgotten(url):
+    store = open_store(url)
+    shown = dt.datetime(2026, 12, 2, 10, tzinfo=dt.UTC)
+    store.remember_topic("k1", "juminhyo", at=shown)
+    store.remember_topic("k2", "inkan-shomei", at=shown)
+
+    assert store.recall_topic("k1", at=shown + dt.timedelta(minutes=29)) == "juminhyo"
+    assert store.recall_topic("k1", at=shown + dt.timedelta(minutes=31)) is None
+    assert store.recall_topic("k3", at=shown) is None  # another resident's topic is never seen
+
+    store.remember_topic("k1", "koseki-shomei", at=shown + dt.timedelta(minutes=5))  # a new topic
+    assert store.recall_topic("k1", at=shown + dt.timedelta(minutes=6)) == "koseki-shomei"
+    # Expired topics are deleted at the next write (or purge), not only hidden.
+    store.remember_topic("k4", "juminhyo", at=shown + dt.timedelta(minutes=40))
+    assert store.recall_topic("k1", at=shown + dt.timedelta(minutes=6)) is None
+    assert store.recall_topic("k2", at=shown) is None
+    assert store.purge(180, at=shown + dt.timedelta(minutes=80))["recent_topics"] == 1  # k4

@@ -1,0 +1,364 @@
+"""Residents who write in English get English (issue 16, item 6).
+
+The language is chosen per message: a message with no kana or kanji and at least one
+English word is English. It is matched against the procedures' `en:` blocks (same
+Matcher, an English view of the catalogue) and answered with an English card built
+from the same facts as the Japanese one: an unknown fee or opening hours sends the
+resident to the city's main number, as in Japanese.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from bot.catalogue import Catalogue, Intent, Procedure
+from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, THRESHOLDS, Answer, Matcher
+from bot.replies import (
+    POSTBACK_MENU,
+    LimitError,
+    Message,
+    limit_problems,
+    postback_for_category,
+    postback_for_procedure,
+)
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
+_WORD = re.compile(r"[A-Za-z]{2,}")
+_WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+# Words that say nothing about which procedure: dropped from questions and catalogue alike,
+# so that the character bigrams compared are those of the words that matter.
+STOP_WORDS = frozenset(re.findall(r"\S+", """
+a about am an and any are as at be been can could did do does for from get got have has how i i'm
+if in is it it's its just know me my of on or our please should so tell that the there this to us
+want we what what's when where which who will with would you your need like do i'd i've help
+"""))
+# English shares more letters between unrelated texts than Japanese does: a higher bar.
+ENGLISH_THRESHOLDS = replace(THRESHOLDS, answer=75.0, answer_if_ahead=60.0, ahead_by=15.0)
+
+
+def content_of(text: str) -> str:
+    """The words of an English text that are not STOP_WORDS, lower case."""
+    words = [w for w in _WORDS.findall(text.lower()) if w not in STOP_WORDS]
+    return " ".join(words) or text
+
+CHANNELS = {
+    "mynaportal": "Mynaportal (online)",
+    "ibaraki-e": "Ibaraki e-application (online)",
+    "konbini": "Convenience store",
+    "post": "By post",
+    "counter": "City hall counter",
+    "pay-app": "Smartphone payment app",
+    "pay-web": "Local tax payment website",
+    "pay-konbini": "Convenience store register",
+}
+HEADLINES = {
+    "mynaportal": "You can apply online",
+    "ibaraki-e": "You can apply online",
+    "konbini": "You can get it at a convenience store",
+    "post": "You can do it by post",
+    "counter": "At the city hall counter",
+    "pay-app": "You can pay with a smartphone app",
+    "pay-web": "You can pay online",
+    "pay-konbini": "You can pay at a convenience store",
+}
+CATEGORIES = {
+    "kosodate": "Children", "kaigo": "Long-term care", "hisai": "Disaster support",
+    "shomeisho": "Certificates", "cashless": "Paying taxes and fees", "mynumber": "My Number Card",
+    "digital": "Digital services", "todoke": "Moving, birth, death",
+}
+# The bot's own words in English: greetings and the like, matched like any entry.
+INTENTS = {
+    "greeting": (["hello", "hi", "good morning", "good evening", "hey"],
+                 "Hello. This is the Naka City procedure guide. Send a short message such as "
+                 "\"I need a residence certificate\", or choose from the buttons."),
+    "thanks": (["thank you", "thanks", "thank you very much"],
+               "You're welcome. Send another question any time."),
+    "help": (["menu", "help", "what can you do", "how to use"],
+             "This bot explains Naka City procedures: whether you can apply online, get a "
+             "certificate at a convenience store, what to bring and whom to ask. It cannot see "
+             "your personal records. Please do not send your My Number."),
+    "contact": (["phone number", "call the city", "talk to a person", "contact", "city hall address"],
+                "Please call Naka City Hall (main number) {phone}. Address: 1819-5 Fukuda, Naka City, "
+                "Ibaraki 311-0192."),
+}
+OUTSIDE = ["garbage", "trash", "garbage collection", "bulky waste", "road", "street light",
+           "school lunch menu", "nursery fee", "pet", "dog", "cat",
+           "register dog", "dog registration", "rabies shot", "water supply", "water bill", "election",
+           "vote", "polling station", "pension", "health checkup", "vaccination", "marriage registration",
+           "divorce", "public housing", "welfare", "bus", "library", "weather", "alien registration",
+           "passport", "residence card", "visa", "immigration", "medical expenses overseas", "hospital bill"]
+
+
+# Follow-ups in English about the last card (see bot/followup.py for the Japanese ones).
+FACT_WORDS = {
+    "fee": ("fee", "cost", "how much", "price", "free of charge", "pay"),
+    "prepare": ("what do i need", "what should i bring", "bring", "need to take", "documents", "required"),
+    "when": ("deadline", "until when", "by when", "due"),
+    "online": ("online", "internet", "from home", "smartphone", "website"),
+    "hours": ("hours", "what time", "open", "opening", "weekend", "saturday", "sunday"),
+    "where": ("where", "which office", "counter", "place", "address"),
+    "phone": ("phone", "call", "telephone", "contact", "number"),
+}
+BACK_WORDS = ("that one", "the previous", "same one", "again", "it")
+
+
+# Left when a follow-up's fact words are gone, these do not name a new topic.
+_GENERIC = frozenset(re.findall(r"\S+", "apply do go get make use one much long take bring need it is "
+                                        "there any also too then still ok okay"))
+
+
+def asked_fact(text: str) -> tuple[str | None, bool, str]:
+    """(the fact an English follow-up asks, or None; whether it refers back ("that one");
+    the words left once fact, reference and common words are gone: a new topic if any)."""
+    lowered = " " + " ".join(_WORDS.findall(text.lower())) + " "
+    fact = next((f for f, words in FACT_WORDS.items() if any(f" {w} " in lowered for w in words)), None)
+    rest = lowered
+    said = {w for ws in FACT_WORDS.values() for w in ws} | set(BACK_WORDS)
+    for word in sorted(said, key=len, reverse=True):
+        rest = rest.replace(f" {word} ", " ")
+    left = [w for w in rest.split() if w not in STOP_WORDS and w not in _GENERIC]
+    return fact, any(f" {w} " in lowered for w in BACK_WORDS), " ".join(left)
+
+
+def is_english(text: str) -> bool:
+    """No kana or kanji, and at least one word of Latin letters."""
+    return not _JAPANESE.search(text) and bool(_WORD.search(text))
+
+
+def english_catalogue(catalogue: Catalogue) -> Catalogue:
+    """The catalogue as an English reader sees it: only procedures with an `en:` block."""
+    procedures = tuple(
+        replace(p, title=content_of(p.en.title), label=content_of(p.en.label),
+                keywords=tuple(content_of(k) for k in p.en.keywords),
+                examples=tuple(content_of(e) for e in p.en.examples))
+        for p in catalogue.procedures if p.en is not None)
+    reviewed = catalogue.city.reviewed
+    intents = tuple(Intent(id=name, title=name, reply=reply, keywords=tuple(map(content_of, words)),
+                           examples=tuple(map(content_of, words)),
+                           source=("bot text",), reviewed=reviewed, path="bot/english.py")
+                    for name, (words, reply) in INTENTS.items())
+    intents += (Intent(id=OUTSIDE_PREFIX + "en", title="not handled", reply="", keywords=tuple(OUTSIDE),
+                       examples=tuple(OUTSIDE), source=("bot text",), reviewed=reviewed,
+                       path="bot/english.py"),)
+    return replace(catalogue, procedures=procedures, intents=intents, synonyms=())
+
+
+class EnglishMatcher(Matcher):
+    """The Matcher over the English view, comparing the words that matter (content_of)."""
+
+    def rank(self, text: str, limit: int = 10):  # type: ignore[no-untyped-def]
+        return super().rank(content_of(text), limit)
+
+    def match(self, text: str) -> Answer:
+        answer = super().match(text)
+        return replace(answer, text=text)
+
+
+@dataclass
+class English:
+    """The English matcher and replies for one catalogue."""
+
+    catalogue: Catalogue
+    matcher: Matcher = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.matcher = EnglishMatcher(english_catalogue(self.catalogue), ENGLISH_THRESHOLDS)
+
+    def match(self, text: str) -> Answer:
+        return self.matcher.match(text)
+
+    # --- replies -----------------------------------------------------------------------
+    def for_answer(self, answer: Answer) -> list[Message]:
+        if answer.kind == "procedure" and answer.id and (p := self.catalogue.procedure(answer.id)):
+            return self.procedure(p)
+        if answer.kind == "intent" and answer.id:
+            if answer.id.startswith(OUTSIDE_PREFIX):
+                return self.not_handled()
+            words_reply = INTENTS.get(answer.id)
+            if words_reply:
+                return [self._text(words_reply[1].format(phone=self.catalogue.city.phone), self._menu())]
+        if answer.kind == "clarify":
+            return self.clarify([c.id for c in answer.candidates])
+        return self.fallback()
+
+    def procedure(self, p: Procedure) -> list[Message]:
+        en = p.en
+        if en is None:  # no translation yet: the Japanese card, said so in English
+            return [self._text(f"This procedure is explained in Japanese only for now. "
+                               f"Please call Naka City Hall {self.catalogue.city.phone}.", self._menu())]
+        city = self.catalogue.city
+        ask = f"Not confirmed: please ask Naka City Hall ({city.phone})"
+        body: list[dict[str, Any]] = [_line(en.summary, size="md"), _separator()]
+        kinds = [c.kind for c in p.channels]
+        headline = HEADLINES.get(kinds[0], HEADLINES["counter"]) if kinds else HEADLINES["counter"]
+        if len(kinds) > 1:
+            headline += "\nAlso: " + ", ".join(CHANNELS[k] for k in kinds[1:])
+        body.append(_line(headline, size="lg", weight="bold", color=ACCENT))
+        for index, channel in enumerate(p.channels):
+            detail = []
+            if index < len(en.need) and en.need[index]:
+                detail.append("What you need: " + "; ".join(en.need[index]))
+            if index < len(en.hours) and en.hours[index]:
+                detail.append("Hours: " + str(en.hours[index]))
+            body.append(_section(CHANNELS[channel.kind], detail))
+        body.append(_section("Fee", [_fee(p, ask)]))
+        # Counter hours are not confirmed for any procedure yet (naka-facts.md): in both languages.
+        body.append(_section("Counter hours", [ask if not p.hours else f"Please ask ({city.phone})"]))
+        body.append(_section("Contact", [_contact(p, city.phone)]))
+        footer: list[dict[str, Any]] = []
+        online = next((c for c in p.channels if c.online and c.url), None)
+        if online and online.url:
+            footer.append(_button("Apply online", {"type": "uri", "uri": online.url}, primary=True))
+        phone = p.contact.phone or city.phone
+        footer.append(_button(f"Call {phone}", {"type": "uri", "uri": "tel:" + phone.replace("-", "")},
+                              primary=not online))
+        bubble = {
+            "type": "bubble", "size": "giga",
+            "header": {"type": "box", "layout": "vertical", "contents": [
+                _line(CATEGORIES.get(p.category, ""), size="sm", color=MUTED),
+                _line(en.title, size="xl", weight="bold")]},
+            "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": body},
+            "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": footer},
+        }
+        related = [r for rid in p.related if (r := self.catalogue.procedure(rid)) and r.en]
+        items = [_item(r.en.label, postback_for_procedure(r.id)) for r in related[:4] if r.en]
+        items.append(_item("Menu", POSTBACK_MENU))
+        card = {"type": "flex", "altText": f"{en.title}: {en.summary}"[:1500], "contents": bubble,
+                "quickReply": {"items": items}}
+        return _checked([card])
+
+    def fact(self, p: Procedure, fact: str) -> list[Message]:
+        """One fact of the English card, short, with a button for the whole card."""
+        en, city = p.en, self.catalogue.city
+        if en is None:
+            return self.procedure(p)
+        ask = f"Not confirmed: please ask Naka City Hall ({city.phone})."
+        lines: list[str]
+        if fact == "prepare":
+            pairs = zip(p.channels, en.need, strict=False)
+            lines = [f"{CHANNELS[c.kind]}: " + "; ".join(need) for c, need in pairs if need] or [ask]
+        elif fact == "fee":
+            lines = [_fee(p, ask)]
+        elif fact == "online":
+            online = [c for c in p.channels if c.online]
+            lines = [f"Yes: {CHANNELS[c.kind]} {c.url or ''}".rstrip() for c in online] or [
+                "There is no online way for this procedure in this guide: "
+                + ", ".join(CHANNELS[c.kind] for c in p.channels) + "."]
+        elif fact == "hours":
+            lines = [f"Counter: {ask}"] + [f"{CHANNELS[c.kind]}: {h}" for c, h in zip(p.channels, en.hours,
+                                                                                      strict=False) if h]
+        elif fact == "where":
+            lines = ["Where: " + ", ".join(CHANNELS[c.kind] for c in p.channels),
+                     "City hall: 1819-5 Fukuda, Naka City, Ibaraki 311-0192"]
+        elif fact == "when":  # the deadline text is not translated: said so, never guessed
+            lines = [f"The deadline is written in the Japanese guide only. Please ask Naka City Hall "
+                     f"({city.phone})." if p.when else f"No deadline is given in this guide. {ask}"]
+        else:
+            lines = ["Contact: " + _contact(p, city.phone)]
+        items = [_item(en.label, postback_for_procedure(p.id)), _item("Menu", POSTBACK_MENU)]
+        return _checked([self._text(f"[{en.title}]\n" + "\n".join(lines), items)])
+
+    def clarify(self, ids: list[str]) -> list[Message]:
+        items = []
+        for entry_id in ids:
+            if entry_id.startswith(INTENT_PREFIX):
+                continue
+            p = self.catalogue.procedure(entry_id)
+            if p is not None and p.en is not None:
+                items.append(_item(p.en.label, postback_for_procedure(p.id)))
+        items.append(_item("None of these", POSTBACK_MENU))
+        return _checked([self._text("Which procedure do you mean? Please choose below.", items)])
+
+    def fallback(self) -> list[Message]:
+        return _checked([self._text(
+            "Sorry, I could not find a procedure for your question. Please send a short message such as "
+            "\"I need a residence certificate\" or \"child allowance\", or choose from the buttons. "
+            f"To talk to a person, call Naka City Hall (main) {self.catalogue.city.phone}.", self._menu())])
+
+    def not_handled(self) -> list[Message]:
+        return _checked([self._text(
+            "Sorry, this bot does not handle that topic. Please ask Naka City Hall (main) "
+            f"{self.catalogue.city.phone}; they will connect you to the right section.", self._menu())])
+
+    def menu(self) -> list[Message]:
+        return _checked([self._text("Please choose a topic.", self._menu())])
+
+    def category(self, category_id: str) -> list[Message]:
+        procedures = [p for p in self.catalogue.in_category(category_id) if p.en is not None]
+        labels = [(p.id, p.en.label) for p in procedures if p.en is not None]
+        buttons = [_button(label, {"type": "postback", "displayText": label,
+                                   "data": POSTBACK_PREFIX + postback_for_procedure(pid)}, primary=False)
+                   for pid, label in labels]
+        name = CATEGORIES.get(category_id, category_id)
+        header = [_line(name, size="lg", weight="bold"), _line("Choose a procedure.", size="md", color=MUTED)]
+        bubble = {"type": "bubble", "size": "giga",
+                  "header": {"type": "box", "layout": "vertical", "contents": header},
+                  "body": {"type": "box", "layout": "vertical", "spacing": "sm",
+                           "contents": buttons or [_line("No procedure in English here yet.", size="md")]}}
+        alt = f"{name}: " + ", ".join(label for _, label in labels)
+        return _checked([{"type": "flex", "altText": alt[:1500], "contents": bubble,
+                          "quickReply": {"items": [_item("Menu", POSTBACK_MENU)]}}])
+
+    def _menu(self) -> list[dict[str, Any]]:
+        return [_item(CATEGORIES.get(c.id, c.label)[:20], postback_for_category(c.id))
+                for c in self.catalogue.categories]
+
+    @staticmethod
+    def _text(text: str, items: list[dict[str, Any]]) -> Message:
+        return {"type": "text", "text": text, "quickReply": {"items": items[:13]}}
+
+
+POSTBACK_PREFIX = "en:"  # a button tapped in an English reply answers in English too
+
+
+def _item(label: str, data: str) -> dict[str, Any]:
+    return {"type": "action", "action": {"type": "postback", "label": label[:20],
+                                         "data": POSTBACK_PREFIX + data, "displayText": label[:20]}}
+
+
+# --- flex pieces (the Japanese card's look; kept here so the card layout can change apart) ---
+INK = "#1A1A1A"
+MUTED = "#4D4D4D"
+ACCENT = "#0B6E3A"
+
+
+def _line(text: str, **style: str) -> dict[str, Any]:
+    return {"type": "text", "text": text or " ", "wrap": True, "color": INK, "scaling": True, **style}
+
+
+def _separator() -> dict[str, Any]:
+    return {"type": "separator"}
+
+
+def _section(title: str, lines: list[str]) -> dict[str, Any]:
+    return {"type": "box", "layout": "vertical", "spacing": "xs",
+            "contents": [_line(title, size="sm", weight="bold", color=MUTED)]
+            + [_line(line, size="md") for line in lines]}
+
+
+def _button(label: str, action: dict[str, Any], primary: bool) -> dict[str, Any]:
+    return {"type": "button", "style": "primary" if primary else "secondary", "height": "md",
+            "scaling": True, **({"color": ACCENT} if primary else {}), "action": {**action, "label": label}}
+
+
+def _checked(messages: list[Message]) -> list[Message]:
+    problems = limit_problems(messages)
+    if problems:
+        raise LimitError("; ".join(problems))
+    return messages
+
+
+def _contact(p: Procedure, main_phone: str) -> str:
+    """Whom to call: the section's direct line when confirmed, else the city's main number."""
+    if p.contact.phone:
+        return f"Naka City Hall, the section in charge: {p.contact.phone}"
+    return f"Naka City Hall (main) {main_phone}"
+
+
+def _fee(p: Procedure, ask: str) -> str:
+    """The English fee; a fee confirmed in Japanese but not translated yet is shown as written."""
+    if p.en is not None and p.en.fee:
+        return p.en.fee
+    return f"{p.fee} (in Japanese; not translated yet)" if p.fee else ask
