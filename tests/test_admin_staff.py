@@ -208,3 +208,24 @@ def test_the_csv_for_excel_downloads_from_the_page(client, accounts, catalogue):
     header, row = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"), newline="")))
     assert header == report.CSV_COLUMNS
     assert row[6] == catalogue.procedure("kaigo-tennyu-nintei").title
+
+
+def test_on_postgresql_a_staff_login_on_one_instance_and_its_audit_entry_show_on_another(
+        postgres_url, conversation, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", postgres_url)
+    settings = Settings(flask_secret_key="k" * 32)
+    host_a = bot_client(settings, CatalogueHolder.fixed(conversation))
+    host_b = bot_client(settings, CatalogueHolder.fixed(conversation))
+    store = host_a.events.store
+    assert store.dialect.__class__.__name__ == "PostgreSQL"
+    store.add_staff("sato", hash_password(PASSWORDS["sato"]), "admin", actor="cli:root")
+    ask(store, "粗大ごみの出し方")
+    page = sign_in(host_a, "sato")
+    ids = re.search(r'name="ids" value="([0-9,]+)"', page).group(1)
+    host_a.post("/admin/mark", data={"csrf": csrf(page), "group": "g", "ids": ids, "state": "fixed"},
+                base_url=HTTPS)
+
+    sign_in(host_b, "sato")
+    audit = host_b.get("/admin/audit", base_url=HTTPS).get_data(as_text=True)
+
+    assert '<tr data-action="unanswered.mark">' in audit and "未対応 1件" in audit and "対応済み 1件" in audit
