@@ -43,7 +43,7 @@ lint: $(INSTALLED)  ## style and types only (both also run in make test)
 	$(BIN)/mypy
 
 screenshots: $(INSTALLED) system  ## redraw docs/screenshots/*.png from the browser test
-	NAKABOT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_browser.py
+	NAKABOT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_browser.py tests/test_card_heights.py
 	$(BIN)/nakabot richmenu image docs/screenshots/richmenu.png
 
 check: $(INSTALLED)

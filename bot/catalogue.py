@@ -3,12 +3,17 @@
 Layout (see procedures/README.md for staff):
     procedures/city.yaml               the city hall's main contact
     procedures/categories.yaml         the menu categories, in menu order
+    procedures/facets.yaml             words that show what a question asks (fee, deadline ...)
+    procedures/facts/sections.yaml     city facts written once: the sections (係・課) ...
+    procedures/facts/counters.yaml     ... the counters (hours, how to pay there) ...
+    procedures/facts/fees.yaml         ... and the fee table; procedures refer to them by id
     procedures/<category>/<id>.yaml    one procedure per file
     intents/<name>.yaml                greeting, thanks, help, contact, ...
     intents/synonyms.yaml              resident words -> catalogue words
 
 A value written as null (~) means "not confirmed yet": the bot then sends the
-resident to the city's main contact, and `nakabot check --todo` lists it.
+resident to the city's main contact, and `nakabot check --todo` lists it, a city
+fact once with the number of procedures waiting on it.
 """
 
 from __future__ import annotations
@@ -17,8 +22,9 @@ import datetime as dt
 import hashlib
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from bot import limits
@@ -34,11 +40,13 @@ PHONE_PATTERN = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
 NOT_INTENTS = {"synonyms.yaml", "texts.yaml"}  # files in intents/ that hold no intent
 # The fields of a procedure file (procedures/README.md lists them for staff; a test
 # keeps the two the same).
-PROCEDURE_FIELDS = ("id", "category", "title", "label", "summary", "who", "when", "channels", "prepare",
-                    "fee", "payment", "hours", "processing", "contact", "related", "keywords", "examples",
-                    "note", "source", "reviewed")
-CHANNEL_FIELDS = ("kind", "url", "need", "hours", "note")
-CONTACT_FIELDS = ("section", "phone")
+PROCEDURE_FIELDS = ("id", "category", "title", "legal_title", "label", "summary", "who", "when", "urgent",
+                    "answers", "city_page", "channels", "prepare", "fee", "payment", "counter", "processing",
+                    "contact", "related", "keywords", "examples", "note", "source", "reviewed")
+CHANNEL_FIELDS = ("kind", "url", "url_source", "need", "hours", "note")
+CITY_SITE = "https://www.city.naka.lg.jp/"
+FACTS_DIR = "facts"  # procedures/facts/: city facts, not procedures
+TOP_FILES = frozenset({"city.yaml", "categories.yaml", "facets.yaml"})
 MIN_EXAMPLES = 8  # fewer is a warning: the matcher learns residents' words from these
 
 
@@ -48,6 +56,9 @@ class Channel:
 
     kind: str
     url: str | None = None
+    # Where `url` is Naka's own page for this procedure: the source showing it is that page
+    # and stays (None: `url` is a general page, and the button says so).
+    url_source: str | None = None
     need: tuple[str, ...] = ()
     hours: str | None = None
     note: str | None = None
@@ -58,9 +69,49 @@ class Channel:
 
 
 @dataclass(frozen=True)
-class Contact:
-    section: str | None  # None: not confirmed for this city yet
-    phone: str
+class Section:
+    """A section (係・課) of the city hall, written once in procedures/facts/sections.yaml."""
+
+    id: str
+    role: str  # what it handles, in residents' words (known: it is what the procedures are about)
+    name: str | None = None  # None: not confirmed for this city yet
+    phone: str | None = None  # a direct line; None: residents call the main number
+    floor: str | None = None
+
+    @property
+    def section(self) -> str | None:
+        """The section's name, as the older `contact.section` said it."""
+        return self.name
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A counter where residents go (本庁...): where, when, how they can pay there."""
+
+    id: str
+    name: str
+    address: str
+    hours: str | None = None
+    payment: str | None = None
+
+
+@dataclass(frozen=True)
+class Fee:
+    """One row of the fee table (procedures/facts/fees.yaml), or a procedure's own text."""
+
+    id: str  # "" for a text written in the procedure itself
+    name: str
+    counter: str | None = None  # at the counter (or the procedure's own text)
+    konbini: str | None = None  # at a convenience store; None: not known or not offered
+
+
+@dataclass(frozen=True)
+class Facet:
+    """Something a question can ask about (fee, deadline ...) and the words that say it."""
+
+    id: str
+    name: str
+    words: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -71,9 +122,9 @@ class Procedure:
     label: str  # resident words for buttons, at most limits.QUICK_LABEL characters
     summary: str
     channels: tuple[Channel, ...]
-    fee: str | None
-    hours: str | None
-    contact: Contact
+    fees: tuple[Fee, ...]
+    contact: Section
+    counter: Counter
     keywords: tuple[str, ...]
     examples: tuple[str, ...]
     source: tuple[str, ...]
@@ -82,10 +133,44 @@ class Procedure:
     who: str | None = None
     when: str | None = None
     prepare: tuple[str, ...] = ()
-    payment: str | None = None
     processing: str | None = None
     related: tuple[str, ...] = ()
     note: str | None = None
+    legal_title: str | None = None  # the name in law, shown small under the plain title
+    urgent: str | None = None  # what to do first and at once (stop a lost card ...)
+    own_payment: str | None = None  # how to pay for this procedure, when not as at the counter
+    # Short answers that lead the card when the question asks about that facet
+    # (facet id from procedures/facets.yaml -> text), e.g. payment: PayPayで払えます…
+    answers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    city_page: str | None = None  # Naka's own page about this procedure (also in `source`)
+
+    @property
+    def hours(self) -> str | None:
+        """The counter's hours (a city fact, written once)."""
+        return self.counter.hours
+
+    @property
+    def payment(self) -> str | None:
+        """The procedure's own way to pay, else the counter's (a city fact, written once)."""
+        return self.own_payment or self.counter.payment
+
+    @property
+    def fee(self) -> str | None:
+        """The fee in one line (None while not confirmed): the procedure's own text, or the
+        fee table's rows it names."""
+        known = [f for f in self.fees if f.counter or f.konbini]
+        if not known:
+            return None
+        return "、".join(
+            (f.counter or "") if not f.id else "".join(
+                [f"{f.name}：" if len(self.fees) > 1 else "",
+                 f"窓口 {f.counter or '未確認'}" if f.konbini else (f.counter or ""),
+                 f"・コンビニ {f.konbini}" if f.konbini else ""])
+            for f in known)
+
+    @property
+    def fee_known(self) -> bool:
+        return any(f.counter or f.konbini for f in self.fees)
 
 
 @dataclass(frozen=True)
@@ -120,8 +205,9 @@ class City:
 
 
 # The fixed texts residents read (intents/texts.yaml, where each is explained for staff).
-TEXT_FIELDS = ("welcome", "fallback", "please_type", "clarify", "menu", "category")
-BUTTON_FIELDS = ("menu", "none_of_these", "back_to_menu")  # under buttons:, labels
+TEXT_FIELDS = ("welcome", "fallback", "please_type", "clarify", "menu", "category", "thanks_helpful",
+               "thanks_unhelpful")
+BUTTON_FIELDS = ("menu", "none_of_these", "back_to_menu", "more", "helpful", "not_helpful")  # labels
 # Placeholders a text may hold, filled from procedures/city.yaml (see Texts.fill).
 PLACEHOLDERS = ("代表電話", "受付時間")
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
@@ -137,9 +223,14 @@ class Texts:
     clarify: str
     menu: str
     category: str
+    thanks_helpful: str
+    thanks_unhelpful: str
     menu_button: str
     none_of_these_button: str
     back_to_menu_button: str
+    more_button: str
+    helpful_button: str
+    not_helpful_button: str
     path: str
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)  # field -> line
 
@@ -159,6 +250,10 @@ class Catalogue:
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]  # (catalogue word, resident words)
     texts: Texts
     version: str
+    facets: tuple[Facet, ...] = ()
+    sections: tuple[Section, ...] = ()
+    counters: tuple[Counter, ...] = ()
+    fees: tuple[Fee, ...] = ()
 
     # Lookups by id, built once from the tuples above (not part of equality or repr).
     _procedures: dict[str, Procedure] = field(init=False, repr=False, compare=False)
@@ -203,7 +298,12 @@ class Gap:
     path: str
     line: int
     field: str
-    owner: str  # procedure or intent id
+    owner: str  # procedure or intent id, or the fact's "sections:ID", "counters:ID", "fees:ID"
+    waiting: tuple[str, ...] = ()  # for a city fact: the procedures whose cards need it
+
+    @property
+    def is_fact(self) -> bool:
+        return ":" in self.owner
 
 
 @dataclass(frozen=True)
@@ -250,17 +350,25 @@ class _Reader:
     def read(self) -> Report:
         procedures_dir = self.root / "procedures"
         intents_dir = self.root / "intents"
+        facts_dir = procedures_dir / FACTS_DIR
         city = self._read_city(procedures_dir / "city.yaml")
         categories = self._read_categories(procedures_dir / "categories.yaml")
         category_ids = {c.id for c in categories}
+        sections = self._read_sections(facts_dir / "sections.yaml")
+        counters = self._read_counters(facts_dir / "counters.yaml")
+        fees = self._read_fees(facts_dir / "fees.yaml")
+        facets = self._read_facets(procedures_dir / "facets.yaml")
+        facts = _Facts({s.id: s for s in sections}, {c.id: c for c in counters}, {f.id: f for f in fees})
 
         procedures: list[Procedure] = []
         for path in sorted(procedures_dir.glob("*/*.yaml")):
-            procedure = self._read_procedure(path, category_ids)
+            if path.parent.name == FACTS_DIR:
+                continue
+            procedure = self._read_procedure(path, category_ids, facts, [f.id for f in facets])
             if procedure is not None:
                 procedures.append(procedure)
         for path in sorted(procedures_dir.glob("*.yaml")):
-            if path.name not in {"city.yaml", "categories.yaml"}:
+            if path.name not in TOP_FILES:
                 self._problem_at(path, 1, "(ファイル全体)",
                                  "手続きのファイルは procedures/<分類>/<id>.yaml に置いてください")
 
@@ -280,16 +388,22 @@ class _Reader:
                     self._problem_at(procedures_dir / "categories.yaml", None,
                                      ("categories", index, "first", position),
                                      f"「{procedure_id}」という手続きはありません")
+        self.gaps = [replace(g, waiting=_waiting(g, procedures)) if g.is_fact else g for g in self.gaps]
         catalogue = None
-        if city is not None and texts is not None and not any(p.severity == "error" for p in self.problems):
+        if (city is not None and texts is not None and counters
+                and not any(p.severity == "error" for p in self.problems)):
             catalogue = Catalogue(
-                city=city,
+                city=replace(city, hours=counters[0].hours),  # the main counter's hours, written once
                 categories=tuple(categories),
                 procedures=tuple(procedures),
                 intents=tuple(intents),
                 synonyms=synonyms,
                 texts=texts,
                 version=self.digest.hexdigest()[:12],
+                facets=tuple(facets),
+                sections=tuple(sections),
+                counters=tuple(counters),
+                fees=tuple(fees),
             )
         return Report(catalogue, tuple(self.problems), tuple(self.gaps))
 
@@ -316,12 +430,13 @@ class _Reader:
         if self._open(path) is None:
             return None
         self.owner = "city"
-        self._known_fields({"name", "address", "phone", "hours", "website", "source", "reviewed"})
+        self._known_fields({"name", "address", "phone", "website", "source", "reviewed"},
+                           moved={"hours": "procedures/facts/counters.yaml"})
         city = City(
             name=self._text(("name",)) or "",
             address=self._text(("address",)) or "",
             phone=self._phone(("phone",)) or "",
-            hours=self._text(("hours",), nullable=True),
+            hours=None,  # from the main counter (procedures/facts/counters.yaml)
             website=self._url(("website",), required=False),
             source=self._sources(),
             reviewed=self._reviewed(),
@@ -346,11 +461,96 @@ class _Reader:
         self._unique([c.id for c in categories], "categories", "id")
         return categories
 
-    def _read_procedure(self, path: Path, category_ids: set[str]) -> Procedure | None:
+    def _entries(self, path: Path, key: str, owner: str, fields: set[str]) -> list[FieldPath]:
+        """The entries of a facts file (`key:` a list of mappings), each with its own owner."""
+        if self._open(path) is None:
+            return []
+        self.owner = owner
+        self._known_fields({key})
+        entries = []
+        for index, _ in enumerate(self._list((key,), required=True)):
+            at: FieldPath = (key, index)
+            self._known_fields(fields | {"id", "source", "reviewed"}, at)
+            entries.append(at)
+        return entries
+
+    def _fact_owner(self, kind: str, at: FieldPath) -> str:
+        fact_id = self._identifier((*at, "id")) or ""
+        self.owner = f"{kind}:{fact_id}"
+        self._sources(at)
+        self._reviewed(at)
+        return fact_id
+
+    def _read_sections(self, path: Path) -> list[Section]:
+        sections = []
+        for at in self._entries(path, "sections", "sections", {"role", "name", "phone", "floor"}):
+            section_id = self._fact_owner("sections", at)
+            for key in ("name", "phone", "floor"):
+                if self._has((*at, key)) is False:
+                    self._problem((*at, key), "必須です（わからないときは ~ と書きます）")
+            phone = self._value((*at, "phone"))
+            sections.append(Section(
+                id=section_id,
+                role=self._text((*at, "role")) or "",
+                name=self._text((*at, "name"), nullable=True),
+                phone=self._phone((*at, "phone")) if phone is not None else self._text(
+                    (*at, "phone"), nullable=True),
+                floor=self._text((*at, "floor"), nullable=True),
+            ))
+        self._unique([s.id for s in sections], "sections", "id")
+        return sections
+
+    def _read_counters(self, path: Path) -> list[Counter]:
+        counters = []
+        for at in self._entries(path, "counters", "counters", {"name", "address", "hours", "payment"}):
+            counter_id = self._fact_owner("counters", at)
+            for key in ("hours", "payment"):
+                if self._has((*at, key)) is False:
+                    self._problem((*at, key), "必須です（わからないときは ~ と書きます）")
+            counters.append(Counter(
+                id=counter_id,
+                name=self._text((*at, "name")) or "",
+                address=self._text((*at, "address")) or "",
+                hours=self._text((*at, "hours"), nullable=True),
+                payment=self._text((*at, "payment"), nullable=True),
+            ))
+        self._unique([c.id for c in counters], "counters", "id")
+        return counters
+
+    def _read_fees(self, path: Path) -> list[Fee]:
+        fees = []
+        for at in self._entries(path, "fees", "fees", {"name", "counter", "konbini"}):
+            fee_id = self._fact_owner("fees", at)
+            if self._has((*at, "counter")) is False:
+                self._problem((*at, "counter"), "必須です（わからないときは ~ と書きます）")
+            fees.append(Fee(
+                id=fee_id,
+                name=self._text((*at, "name")) or "",
+                counter=self._text((*at, "counter"), nullable=True),
+                # Written only where a store can issue it; ~ there means "not confirmed".
+                konbini=self._text((*at, "konbini"), required=False, nullable=True),
+            ))
+        self._unique([f.id for f in fees], "fees", "id")
+        return fees
+
+    def _read_facets(self, path: Path) -> list[Facet]:
+        facets = []
+        for at in self._entries(path, "facets", "facets", {"name", "words"}):
+            self.owner = "facets"
+            facets.append(Facet(
+                id=self._identifier((*at, "id")) or "",
+                name=self._text((*at, "name")) or "",
+                words=self._texts((*at, "words"), required=True),
+            ))
+        self._unique([f.id for f in facets], "facets", "id")
+        return facets
+
+    def _read_procedure(self, path: Path, category_ids: set[str], facts: _Facts,
+                        facet_ids: Iterable[str] = ()) -> Procedure | None:
         if self._open(path) is None:
             return None
         self.owner = path.stem
-        self._known_fields(set(PROCEDURE_FIELDS))
+        self._known_fields(set(PROCEDURE_FIELDS), moved={"hours": "procedures/facts/counters.yaml"})
         procedure_id = self._identifier(("id",)) or path.stem
         if procedure_id != path.stem:
             self._problem(("id",), f"ファイル名（{path.stem}.yaml）と同じidにしてください")
@@ -362,9 +562,7 @@ class _Reader:
         elif category and path.parent.name != category:
             self._problem(("category",), f"procedures/{category}/ フォルダに置いてください")
         if self._has(("fee",)) is False:
-            self._problem(("fee",), "必須です（わからないときは ~ と書きます）")
-        if self._has(("hours",)) is False:
-            self._problem(("hours",), "必須です（わからないときは ~ と書きます）")
+            self._problem(("fee",), "必須です（手数料表のid、文章、わからないときは ~ と書きます）")
         examples = self._texts(("examples",), required=True)
         if 0 < len(examples) < MIN_EXAMPLES:
             self._problem(("examples",), f"例文は{MIN_EXAMPLES}個以上あると答えやすくなります"
@@ -373,17 +571,21 @@ class _Reader:
             id=procedure_id,
             category=category,
             title=self._text(("title",)) or "",
+            legal_title=self._text(("legal_title",), required=False),
             label=self._text(("label",), max_length=limits.QUICK_LABEL) or "",
             summary=self._text(("summary",)) or "",
             who=self._text(("who",), required=False, nullable=True),
             when=self._text(("when",), required=False, nullable=True),
+            urgent=self._text(("urgent",), required=False),
             channels=self._channels(),
             prepare=self._texts(("prepare",)),
-            fee=self._text(("fee",), required=False, nullable=True),
-            payment=self._text(("payment",), required=False, nullable=True),
-            hours=self._text(("hours",), required=False, nullable=True),
+            fees=self._fees(facts),
+            own_payment=self._text(("payment",), required=False),
+            answers=self._answers(facet_ids),
+            city_page=self._city_page(),
+            counter=self._counter(facts),
             processing=self._text(("processing",), required=False, nullable=True),
-            contact=self._contact(),
+            contact=self._contact(facts),
             related=self._texts(("related",)),
             keywords=self._texts(("keywords",), required=True),
             examples=examples,
@@ -468,6 +670,7 @@ class _Reader:
                 Channel(
                     kind=kind,
                     url=self._url((*at, "url"), required=False),
+                    url_source=self._url_source(at),
                     need=self._texts((*at, "need")),
                     hours=self._text((*at, "hours"), required=False, nullable=True),
                     note=self._text((*at, "note"), required=False, nullable=True),
@@ -475,33 +678,101 @@ class _Reader:
             )
         return tuple(channels)
 
-    def _contact(self) -> Contact:
-        self._known_fields(set(CONTACT_FIELDS), ("contact",))
-        if self._has(("contact", "section")) is False:
-            self._problem(("contact", "section"), "必須です（わからないときは ~ と書きます）")
-        return Contact(
-            section=self._text(("contact", "section"), required=False, nullable=True),
-            phone=self._phone(("contact", "phone")) or "",
-        )
+    def _answers(self, facet_ids: Iterable[str]) -> Mapping[str, str]:
+        value = self._value(("answers",))
+        if value is None:
+            return MappingProxyType({})
+        if not isinstance(value, dict):
+            self._problem(("answers",),
+                          "「手数料などの種類のid: 答え」の形で書いてください（例: fee: 無料です）")
+            return MappingProxyType({})
+        known = list(facet_ids)
+        answers = {}
+        for key in value:
+            if key not in known:
+                self._problem(("answers", key), f"「{key}」という種類はありません"
+                                                f"（procedures/facets.yaml の id: {', '.join(known)}）")
+            elif (text := self._text(("answers", key))) is not None:
+                answers[str(key)] = text
+        return MappingProxyType(answers)
 
-    def _sources(self) -> tuple[str, ...]:
-        sources = self._texts(("source",), required=True)
+    def _city_page(self) -> str | None:
+        url = self._url(("city_page",), required=False)
+        if url is None:
+            return None
+        if not url.startswith(CITY_SITE):
+            self._problem(("city_page",), f"那珂市のページ（{CITY_SITE} で始まるアドレス）を書いてください")
+        if url not in self._texts(("source",)):
+            self._problem(("city_page",), "このアドレスを source にも書いてください（根拠として）")
+        return url
+
+    def _url_source(self, at: FieldPath) -> str | None:
+        source = self._text((*at, "url_source"), required=False)
+        if source is not None and self._value((*at, "url")) is None:
+            self._problem((*at, "url_source"), "url（那珂市の申請ページのアドレス）も書いてください")
+        return source
+
+    def _reference(self, at: FieldPath, table: Mapping[str, Any], what: str, file: str) -> Any:
+        """The fact named at `at` (an id), or None with an error naming the field and the file."""
+        name = self._value(at)
+        if not isinstance(name, str) or not ID_PATTERN.match(name):
+            self._problem(at, f"{what}のid（{file} の id）で書いてください（例: {next(iter(table), 'xxx')}）")
+            return None
+        fact = table.get(name)
+        if fact is None:
+            self._problem(at, f"「{name}」という{what}はありません（{file} の id: {', '.join(table)}）")
+        return fact
+
+    def _contact(self, facts: _Facts) -> Section:
+        if self._has(("contact",)) is False:
+            self._problem(("contact",),
+                          "必須です（係のid。わからないときも係のidを書き、係の名前を ~ にします）")
+            return _NO_SECTION
+        return self._reference(("contact",), facts.sections, "係",
+                               "procedures/facts/sections.yaml") or _NO_SECTION
+
+    def _counter(self, facts: _Facts) -> Counter:
+        if self._has(("counter",)):
+            found = self._reference(("counter",), facts.counters, "窓口", "procedures/facts/counters.yaml")
+            if found is not None:
+                return found
+        return next(iter(facts.counters.values()), _NO_COUNTER)  # the main counter
+
+    def _fees(self, facts: _Facts) -> tuple[Fee, ...]:
+        """`fee:` a fee-table id, a list of them, a text of this procedure's own, or ~."""
+        value = self._value(("fee",))
+        if value is None:
+            self._text(("fee",), required=False, nullable=True)  # records the gap
+            return ()
+        if isinstance(value, list):
+            found = [self._reference(("fee", i), facts.fees, "手数料", "procedures/facts/fees.yaml")
+                     for i in range(len(value))]
+            return tuple(f for f in found if f is not None)
+        if isinstance(value, str) and ID_PATTERN.match(value.strip()):
+            fee = self._reference(("fee",), facts.fees, "手数料", "procedures/facts/fees.yaml")
+            return (fee,) if fee is not None else ()
+        text = self._text(("fee",))
+        return (Fee(id="", name="", counter=text),) if text else ()
+
+    def _sources(self, at: FieldPath = ()) -> tuple[str, ...]:
+        sources = self._texts((*at, "source"), required=True)
         for index, source in enumerate(sources):
             if re.match(r"^[a-z]+://", source) and not source.startswith("https://"):
-                self._problem(("source", index), "アドレスは https:// で始まるものにしてください")
+                self._problem((*at, "source", index), "アドレスは https:// で始まるものにしてください")
         return sources
 
-    def _reviewed(self) -> dt.date:
-        value = self._value(("reviewed",))
+    def _reviewed(self, at: FieldPath = ()) -> dt.date:
+        value = self._value((*at, "reviewed"))
         if not isinstance(value, dt.date):
-            self._problem(("reviewed",), "確認した日を 2026-11-24 の形で書いてください")
+            self._problem((*at, "reviewed"), "確認した日を 2026-11-24 の形で書いてください")
             return dt.date.min
         age = (self.today - value).days
         if age > self.max_age_days:
-            self._problem(("reviewed",), f"{age}日前の確認です。今も正しいか確かめて日付を更新してください",
+            self._problem((*at, "reviewed"),
+                          f"{age}日前の確認です。今も正しいか確かめて日付を更新してください",
                           severity="warning")
         if age < 0:
-            self._problem(("reviewed",), "未来の日付になっています")
+            self._problem((*at, "reviewed"), "未来の日付になっています")
         return value
 
     # --- typed field readers ----------------------------------------------------------
@@ -582,13 +853,17 @@ class _Reader:
             self._problem(at, "アドレスは https:// で始まる正しい形にしてください")
         return text
 
-    def _known_fields(self, allowed: set[str], at: FieldPath = ()) -> None:
+    def _known_fields(self, allowed: set[str], at: FieldPath = (),
+                      moved: Mapping[str, str] | None = None) -> None:
         value = self._value(at)
         if at and value is not None and not isinstance(value, dict):
             self._problem(at, "「項目: 値」の形で書いてください")
             return
         for key in (value or {}):
-            if key not in allowed:
+            if moved and key in moved:
+                self._problem((*at, key),
+                              f"この項目は {moved[key]} に1回だけ書きます（ここからは消してください）")
+            elif key not in allowed:
                 self._problem((*at, key), f"知らない項目です（使える項目: {', '.join(sorted(allowed))}）")
 
     def _unique(self, values: Iterable[str], *at: str | int) -> None:
@@ -642,3 +917,37 @@ class _Reader:
     def _line_in(self, shown: str, at: FieldPath) -> int:
         document, _ = read_document(self.root / shown, shown)
         return document.line(at) if document else 1
+
+
+@dataclass(frozen=True)
+class _Facts:
+    sections: Mapping[str, Section]
+    counters: Mapping[str, Counter]
+    fees: Mapping[str, Fee]
+
+
+_NO_SECTION = Section(id="", role="")
+_NO_COUNTER = Counter(id="", name="", address="")
+
+
+def _waiting(gap: Gap, procedures: Iterable[Procedure]) -> tuple[str, ...]:
+    """The procedures whose cards show the city fact `gap` is about."""
+    kind, _, fact_id = gap.owner.partition(":")
+    field = gap.field.rsplit(".", 1)[-1]
+    waiting = []
+    for p in procedures:
+        if kind == "sections":
+            uses = p.contact.id == fact_id
+        elif kind == "counters":
+            uses = p.counter.id == fact_id and any(c.kind == "counter" for c in p.channels)
+        elif kind == "fees":
+            uses = any(f.id == fact_id and (field != "konbini" or _at_store(p)) for f in p.fees)
+        else:
+            uses = False
+        if uses:
+            waiting.append(p.id)
+    return tuple(waiting)
+
+
+def _at_store(p: Procedure) -> bool:
+    return any(c.kind == "konbini" for c in p.channels)

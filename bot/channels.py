@@ -17,11 +17,14 @@ class ChannelKind:
     label: str  # how a card names this way
     headline: str  # a card's headline when this is the first way
     online: bool = False  # an application from home, on the web
+    short: str = ""  # the name in a headline's brackets, kept short for a one-screen card
 
 
 CHANNEL_KINDS: Mapping[str, ChannelKind] = MappingProxyType({
-    "mynaportal": ChannelKind("マイナポータル（ぴったりサービス）", "スマホで申請できます", online=True),
-    "ibaraki-e": ChannelKind("いばらき電子申請・届出サービス", "スマホで申請できます", online=True),
+    "mynaportal": ChannelKind("マイナポータル（ぴったりサービス）", "スマホで申請できます", online=True,
+                              short="マイナポータル"),
+    "ibaraki-e": ChannelKind("いばらき電子申請・届出サービス", "スマホで申請できます", online=True,
+                             short="いばらき電子申請"),
     "konbini": ChannelKind("コンビニ", "コンビニで取れます"),
     "post": ChannelKind("郵送", "郵送でできます"),
     "counter": ChannelKind("市役所の窓口", "窓口での手続きです"),

@@ -11,12 +11,13 @@ import datetime as dt
 import json
 import os
 import sys
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot import content
-from bot.catalogue import CatalogueError
+from bot.catalogue import CatalogueError, Gap
 from bot.config import Settings
 from bot.conversation import Conversation, Incoming
 from bot.evaluation import evaluate, format_report
@@ -106,16 +107,38 @@ def _check(args: argparse.Namespace) -> int:
     for problem in report.problems:
         print(problem, file=sys.stderr if problem.severity == "error" else sys.stdout)
     if args.todo:
-        for gap in report.gaps:
-            print(f"{gap.path}:{gap.line}: {gap.field}: 未確認（{gap.owner}）→ 市役所へご案内中")
+        print(todo_text(report.gaps))
     if report.errors or report.catalogue is None:
         print(f"エラー {len(report.errors)} 件", file=sys.stderr)
         return 1
     cat = report.catalogue
     warnings = len(report.problems) - len(report.errors)
     print(f"OK: 手続き {len(cat.procedures)} 件, 会話 {len(cat.intents)} 件, 注意 {warnings} 件, "
-          f"未確認 {len(report.gaps)} 件, 版 {cat.version}")
+          f"未確認 {len(report.gaps)} 件（市の事実 {sum(g.is_fact for g in report.gaps)} 件）, "
+          f"版 {cat.version}")
     return 0
+
+
+def todo_text(gaps: Iterable[Gap]) -> str:
+    """Gaps as staff act on them: each city fact once, with the procedures waiting on it."""
+    gaps = list(gaps)
+    facts = sorted((g for g in gaps if g.is_fact), key=lambda g: (-len(g.waiting), g.path, g.line))
+    lines = [f"未確認の事実 {len(facts)} 件（1か所に書けば、待っている手続きすべての答えに出ます）:"]
+    for gap in facts:
+        waiting = (f"{len(gap.waiting)}件の手続きが待っています" if gap.waiting
+                   else "使っている手続きはありません")
+        lines.append(f"  {gap.path}:{gap.line}: {gap.owner.partition(':')[2]}.{gap.field.rsplit('.', 1)[-1]}"
+                     f"  {waiting}")
+    own: dict[str, list[Gap]] = {}
+    for gap in gaps:
+        if not gap.is_fact:
+            own.setdefault(gap.field, []).append(gap)
+    if own:
+        count = sum(len(v) for v in own.values())
+        lines.append(f"手続きごとの未確認 {count} 件（その手続きのファイルに書きます）:")
+        for field, found in sorted(own.items(), key=lambda item: -len(item[1])):
+            lines.append(f"  {field}: {len(found)}件  " + ", ".join(f"{g.path}:{g.line}" for g in found))
+    return "\n".join(lines)
 
 
 def _ask(args: argparse.Namespace) -> int:

@@ -69,7 +69,9 @@ def render_problems(catalogue: Catalogue) -> list[Problem]:
     problems = []
     for procedure in catalogue.procedures:
         try:
-            replies.procedure(procedure)
+            replies.procedure_detail(procedure, "あ" * 300)
+            for facet in (None, *catalogue.facets):  # the short card, leading with each facet
+                replies.procedure(procedure, facet, "あ" * 300)
         except LimitError as error:
             problems.append(Problem(procedure.path, 1, "(LINEの表示)", f"LINEの上限をこえます: {error}"))
     for intent in catalogue.intents:

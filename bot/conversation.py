@@ -12,7 +12,7 @@ from typing import Literal
 
 from bot.catalogue import Catalogue, Category
 from bot.matcher import Answer, Matcher
-from bot.replies import Message, Replies, parse_postback
+from bot.replies import Message, Replies, parse_detail, parse_feedback, parse_postback
 
 EventKind = Literal["text", "postback", "follow", "other"]
 
@@ -92,6 +92,13 @@ class Conversation:
         key, value = parse_postback(data)
         if key == "p" and (procedure := self.catalogue.procedure(value)):
             return Outcome(self.replies.procedure(procedure), shown=f"procedure:{procedure.id}")
+        detail_id, question = parse_detail(value) if key == "d" else ("", "")
+        if detail_id and (procedure := self.catalogue.procedure(detail_id)):
+            return Outcome(self.replies.procedure_detail(procedure, question), shown=f"detail:{procedure.id}")
+        if key == "f" and (said := parse_feedback(value)) and self.catalogue.procedure(said.procedure_id):
+            verdict = "helpful" if said.helpful else "unhelpful"
+            return Outcome(self.replies.thanks_for_feedback(said.helpful),
+                           shown=f"{verdict}:{said.procedure_id}")
         if key == "c" and (category := self.catalogue.category(value)):
             return Outcome(self.replies.category(category), shown=f"category:{category.id}")
         # The menu, and buttons from an older catalogue whose target is gone.

@@ -5,6 +5,13 @@ Every fallback, every clarify and every answer whose score is below the matcher'
 also bumps a daily counter per kind and procedure (no text, no resident), which gives
 the answered rate and the most asked procedures.
 
+A card's 「役に立った／役に立たなかった」 tap counts per procedure ("helpful",
+"unhelpful"); a "not helpful" also keeps the question that led to the card, beside
+the unanswered ones (kind "unhelpful"), so a wrong answer is seen, not only a missing
+one. The question comes back in the postback data, masked when the card was built and
+masked again here (the data passes through the resident's phone): nothing is kept
+between the card and the tap.
+
 When the store cannot take a question, the caller logs it (the `unsaved` field of a
 `store_failed` line), and `nakabot restore` puts such lines back into the store.
 """
@@ -18,8 +25,9 @@ from typing import Any
 
 from bot.conversation import Conversation, Incoming, Outcome
 from bot.matcher import Answer
-from bot.normalize import fold
+from bot.normalize import Forms, fold
 from bot.privacy import mask
+from bot.replies import parse_feedback, parse_postback
 from bot.store import Store, now, timestamp
 
 PER_RESIDENT_HOUR = 30  # questions kept for review per resident and hour
@@ -31,26 +39,51 @@ def needs_review(answer: Answer, review_below: float) -> bool:
     return answer.kind in ("fallback", "clarify") or answer.score < review_below
 
 
-def review_row(conversation: Conversation, incoming: Incoming, outcome: Outcome,
-               channel: str, at: dt.datetime | None = None) -> dict[str, Any] | None:
-    """The question as staff will see it (masked, JSON-ready), or None if it needs no review."""
-    answer = outcome.answer
-    if answer is None or not needs_review(answer, conversation.matcher.thresholds.review):
-        return None
-    masked = mask(incoming.text)
-    # The normal form is stored too: the masked text's, never the raw one's. When masking
-    # found nothing, that is the form the matcher already made (no second analysis).
-    forms = answer.forms if masked == incoming.text else None
-    normalized = (forms or conversation.matcher.normalize(masked)).surface
+def masked_forms(conversation: Conversation, text: str, forms: Forms | None = None) -> tuple[str, str]:
+    """The text masked, and its normal form (the masked text's, never the raw one's).
+
+    `forms` is the matcher's analysis of `text`, reused when masking changed nothing.
+    """
+    masked = mask(text)
+    normalized = (forms if forms is not None and masked == text
+                  else conversation.matcher.normalize(masked)).surface
     # Normalising drops every separator, so digits kept apart in the text can meet there
     # (1234★5678★9012 -> 123456789012): the normal form is masked again, to be sure.
     if (again := mask(normalized)) != normalized:
         normalized = fold(again)
+    return masked, normalized
+
+
+def review_row(conversation: Conversation, incoming: Incoming, outcome: Outcome,
+               channel: str, at: dt.datetime | None = None) -> dict[str, Any] | None:
+    """The question as staff will see it (masked, JSON-ready), or None if it needs no review."""
+    if outcome.shown.startswith("unhelpful:") and incoming.kind == "postback":
+        return unhelpful_row(conversation, incoming, channel, at)
+    answer = outcome.answer
+    if answer is None or not needs_review(answer, conversation.matcher.thresholds.review):
+        return None
+    masked, normalized = masked_forms(conversation, incoming.text, answer.forms)
     return {"at": timestamp(at or now()), "channel": channel, "text": masked,
             "normalized": normalized,
             "candidates": [[c.id, round(c.score, 1)] for c in answer.candidates],
             "kind": answer.kind, "answer_id": answer.id, "score": round(answer.score, 1),
             "resident": incoming.resident}
+
+
+def unhelpful_row(conversation: Conversation, incoming: Incoming, channel: str,
+                  at: dt.datetime | None = None) -> dict[str, Any] | None:
+    """A "not helpful" tap as a review row: the question that led to the card, and the card."""
+    key, value = parse_postback(incoming.text)
+    said = parse_feedback(value) if key == "f" else None
+    if said is None or said.helpful:
+        return None
+    # The postback carries the question masked when the card was sent; masked again here,
+    # since postback data comes back from the resident's phone.
+    masked, normalized = masked_forms(conversation, said.question)
+    return {"at": timestamp(at or now()), "channel": channel, "text": masked,
+            "normalized": normalized,
+            "candidates": [[said.procedure_id, 0.0]], "kind": "unhelpful",
+            "answer_id": said.procedure_id, "score": 0.0, "resident": incoming.resident}
 
 
 def record(store: Store, outcome: Outcome, row: dict[str, Any] | None,
@@ -65,9 +98,15 @@ def record(store: Store, outcome: Outcome, row: dict[str, Any] | None,
     """
     answer = outcome.answer
     if answer is None:
-        if outcome.shown.startswith("procedure:"):  # a tapped button showed a procedure
-            store.count("tap", outcome.shown.removeprefix("procedure:"))
-        return False
+        shown, _, target = outcome.shown.partition(":")
+        if shown == "procedure":  # a tapped button showed a procedure
+            store.count("tap", target)
+        elif shown in ("detail", "helpful", "unhelpful"):  # 「くわしく」, and the one-tap verdict
+            store.count(shown, target)
+        if row is None:
+            return False
+        save(store, row)
+        return True
     store.count(answer.kind, answer.id)
     if row is None:
         return False

@@ -118,7 +118,10 @@ class Matcher:
         self.normalize = Normalizer(catalogue.synonyms)
         self.entries: list[_Entry] = []
         for procedure in catalogue.procedures:
-            self._add(procedure.id, [("title", procedure.title), ("label", procedure.label)]
+            # The legal name where there is one: the plain title shown on the card is close
+            # to the label, and matching stays as it was measured.
+            title = procedure.legal_title or procedure.title
+            self._add(procedure.id, [("title", title), ("label", procedure.label)]
                       + [("keyword", k) for k in procedure.keywords]
                       + [("example", e) for e in procedure.examples])
         for intent in catalogue.intents:

@@ -11,15 +11,19 @@ check text length, labels, altText or bubble size.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from bot import limits
-from bot.catalogue import Catalogue, Category, Procedure
+from bot.catalogue import Catalogue, Category, Channel, Facet, Procedure
 from bot.channels import CHANNEL_KINDS, DEFAULT_KIND
 from bot.limits import utf16_length
 from bot.matcher import INTENT_PREFIX, Answer
+from bot.normalize import fold
+from bot.privacy import mask
 
 Message = dict[str, Any]
 
@@ -30,6 +34,9 @@ ACCENT = "#0B6E3A"  # deep green, 6.6:1 on white
 WARN = "#8A4B00"
 
 ASK_CITY = "詳しくは市役所へ"
+# Phone numbers as the catalogue writes them (029-298-1111, 0120-95-0178): each gets a button.
+PHONE_IN_TEXT = re.compile(r"(?<![0-9-])0\d{1,4}-\d{1,4}-\d{3,4}(?![0-9-])")
+MAP_SEARCH = "https://www.google.com/maps/search/?api=1&query="
 
 
 class LimitError(ValueError):
@@ -45,13 +52,52 @@ def postback_for_category(category_id: str) -> str:
     return f"c={category_id}"
 
 
+def postback_for_detail(procedure_id: str, question: str = "") -> str:
+    """'d=juminhyo:住民票 土日' — the question rides along, so the full card can ask about it."""
+    return _within_limit(f"d={procedure_id}:", question)
+
+
+def postback_for_feedback(helpful: bool, procedure_id: str, question: str) -> str:
+    """'f=n:juminhyo:住民票 土日' — the question (masked) rides along, cut to LINE's 300."""
+    return _within_limit(f"f={'y' if helpful else 'n'}:{procedure_id}:", question)
+
+
+def _within_limit(head: str, question: str) -> str:
+    data = head + mask(question)[: limits.POSTBACK_DATA - len(head)]
+    while utf16_length(data) > limits.POSTBACK_DATA:  # counted the strictest way (an emoji is 2)
+        data = data[:-1]
+    return data
+
+
+def parse_detail(value: str) -> tuple[str, str]:
+    """The value of a 'd=' postback: (procedure id, the question, masked again)."""
+    procedure_id, _, question = value.partition(":")
+    return procedure_id, mask(question)
+
+
 POSTBACK_MENU = "m=menu"
 
 
 def parse_postback(data: str) -> tuple[str, str]:
     """'p=juminhyo' -> ('p', 'juminhyo'); anything unknown -> ('', '')."""
     key, _, value = data.partition("=")
-    return (key, value) if key in {"p", "c", "m"} and value else ("", "")
+    return (key, value) if key in {"p", "c", "m", "d", "f"} and value else ("", "")
+
+
+@dataclass(frozen=True)
+class Feedback:
+    helpful: bool
+    procedure_id: str
+    question: str  # masked again here: the data comes back from the resident's phone
+
+
+def parse_feedback(value: str) -> Feedback | None:
+    """The value of an 'f=' postback, or None when it is not one of ours."""
+    verdict, _, rest = value.partition(":")
+    procedure_id, _, question = rest.partition(":")
+    if verdict not in ("y", "n") or not procedure_id:
+        return None
+    return Feedback(verdict == "y", procedure_id, mask(question)[:limits.POSTBACK_DATA])
 
 
 # --- building ---------------------------------------------------------------------------
@@ -73,27 +119,62 @@ class Replies:
         if answer.kind == "procedure" and answer.id:
             procedure = self.catalogue.procedure(answer.id)
             if procedure is not None:
-                return self.procedure(procedure)
+                return self.procedure(procedure, self.facet_of(answer), answer.text)
         if answer.kind == "intent" and answer.id:
             return self.intent(answer.id)
         if answer.kind == "clarify":
             return self.clarify([c.id for c in answer.candidates])
         return self.fallback()
 
-    def procedure(self, procedure: Procedure) -> list[Message]:
-        return self._once(("procedure", procedure.id), lambda: self._procedure(procedure))
+    def facet_of(self, answer: Answer) -> Facet | None:
+        """What the question asks about (fee, deadline ...), from procedures/facets.yaml's words."""
+        asked = fold(answer.text)
+        surface = answer.forms.surface if answer.forms else ""
+        for facet in self.catalogue.facets:
+            if any((word := fold(w)) and (word in asked or word in surface) for w in facet.words):
+                return facet
+        return None
 
-    def _procedure(self, procedure: Procedure) -> list[Message]:
+    def procedure(self, procedure: Procedure, facet: Facet | None = None,
+                  question: str | None = None) -> list[Message]:
+        """The short card, leading with `facet`; its quick replies ask whether it helped.
+
+        The card is built once per (procedure, facet); the quick replies carry the question
+        (masked), so a "not helpful" can show staff what was asked without storing it here.
+        """
+        lead = facet.id if facet and self._lead(procedure, facet.id) else ""
+        [card] = self._once(("procedure", procedure.id, lead), lambda: self._procedure(procedure, lead))
+        asked = question if question is not None else f"（ボタン）{procedure.label}"
+        more = postback_for_detail(procedure.id, asked)
+        footer = [_with_data(b, more) if _is_more(b) else b for b in card["contents"]["footer"]["contents"]]
+        contents = {**card["contents"], "footer": {**card["contents"]["footer"], "contents": footer}}
+        return _checked([{**card, "contents": contents, "quickReply": self._asked(procedure, asked, 3)}])
+
+    def procedure_detail(self, procedure: Procedure, question: str | None = None) -> list[Message]:
+        """Everything about the procedure (the 「くわしく」 button), asking whether it helped."""
+        [card] = self._once(("detail", procedure.id), lambda: self._detail(procedure))
+        asked = question if question else f"（くわしく）{procedure.label}"
+        return _checked([{**card, "quickReply": self._asked(procedure, asked, 3)}])
+
+    def _asked(self, procedure: Procedure, asked: str, related_shown: int) -> dict[str, Any]:
+        """Quick replies: 役に立った／役に立たなかった (with the question), related, the menu."""
+        texts = self.catalogue.texts
+        items = [_postback_item(texts.helpful_button, postback_for_feedback(True, procedure.id, asked)),
+                 _postback_item(texts.not_helpful_button, postback_for_feedback(False, procedure.id, asked))]
         related = [p for r in procedure.related if (p := self.catalogue.procedure(r))]
-        items = [_postback_item(p.label, postback_for_procedure(p.id)) for p in related[:4]]
+        items += [_postback_item(p.label, postback_for_procedure(p.id)) for p in related[:related_shown]]
         items.append(_postback_item(self.catalogue.texts.menu_button, POSTBACK_MENU))
-        card = {
-            "type": "flex",
-            "altText": _alt_text(procedure),
-            "contents": self._bubble(procedure),
-            "quickReply": {"items": items},
-        }
-        return [card]
+        return {"items": items}
+
+    def _procedure(self, procedure: Procedure, lead: str) -> list[Message]:
+        return [{"type": "flex", "altText": _alt_text(procedure),
+                 "contents": self._short_bubble(procedure, lead)}]
+
+    def _detail(self, procedure: Procedure) -> list[Message]:
+        return [{"type": "flex", "altText": _alt_text(procedure), "contents": self._bubble(procedure)}]
+
+    def thanks_for_feedback(self, helpful: bool) -> list[Message]:
+        return self._with_menu("thanks_helpful" if helpful else "thanks_unhelpful")
 
     def intent(self, intent_id: str) -> list[Message]:
         intent = self.catalogue.intent(intent_id)
@@ -164,13 +245,103 @@ class Replies:
         return [_postback_item(c.label, postback_for_category(c.id)) for c in self.catalogue.categories]
 
     # --- the procedure card ------------------------------------------------------------
+    def _ask_city(self) -> str:
+        return f"{ASK_CITY}（代表 {self.catalogue.city.phone}）"
+
+    def _contact_line(self, p: Procedure) -> str:
+        section = p.contact
+        city = self.catalogue.city
+        if section.name and section.phone:
+            return f"{section.name}　{section.phone}"
+        name = f"{section.name}（{section.role}）" if section.name else section.role
+        if section.name and not section.phone:
+            return f"{city.name}（代表）{city.phone}：「{section.name}」とお伝えください"
+        return f"{city.name}（代表）{city.phone}：「{name}」とお伝えください" if name else (
+            f"{city.name}（代表）{city.phone}")
+
+    def _phone(self, p: Procedure) -> str:
+        return p.contact.phone or self.catalogue.city.phone
+
+    def _fee_lines(self, p: Procedure) -> list[str]:
+        if not p.fees:
+            return [self._ask_city()]
+        lines = []
+        for fee in p.fees:
+            name = f"{fee.name}：" if fee.name and len(p.fees) > 1 else ""
+            if not fee.id:  # the procedure's own text
+                lines.append(fee.counter or self._ask_city())
+                continue
+            at_store = fee.konbini if any(c.kind == "konbini" for c in p.channels) else None
+            if fee.counter and at_store:
+                lines.append(f"{name}窓口 {fee.counter}、コンビニ {at_store}")
+            elif fee.counter:
+                lines.append(f"{name}{fee.counter}")
+            else:
+                lines.append(f"{name}{self._ask_city()}")
+        return lines
+
+    def _lead(self, p: Procedure, facet: str) -> list[str]:
+        """The lines that answer the facet asked, or [] when this procedure has nothing on it."""
+        if facet in p.answers:
+            return [p.answers[facet]]
+        if facet == "urgent":
+            return [p.urgent] if p.urgent else []
+        if facet == "fee":
+            return ["手数料：" + "／".join(self._fee_lines(p))]
+        if facet == "payment":
+            pay = [CHANNEL_KINDS[c.kind].headline for c in p.channels if c.kind.startswith("pay-")]
+            if p.payment:
+                pay.append("払い方：" + p.payment)
+            return pay or [f"払い方：{self._ask_city()}"]
+        if facet == "deadline":
+            return ["期限：" + p.when] if p.when else []
+        if facet == "anytime":
+            others = [c for c in p.channels if c.kind != "counter"]
+            if not others:
+                return [f"この手続きは窓口だけです。行ける時間がないときは、{self._contact_line(p)}"]
+            return [f"{CHANNEL_KINDS[c.kind].label}でもできます" + (f"（{c.hours}）" if c.hours else "")
+                    for c in others]
+        return []
+
+    def _short_bubble(self, p: Procedure, lead: str) -> dict[str, Any]:
+        """What was asked, in the first lines: one screen of a phone at the standard text size."""
+        body: list[dict[str, Any]] = []
+        if p.urgent:
+            body.append(_callout([p.urgent]))
+        if lead and (lead != "urgent" or not p.urgent):
+            body.append(_callout(self._lead(p, lead)))
+        channels = _ordered(p.channels, lead)
+        body.append(_line(_headline(p, channels), size="lg", weight="bold", color=ACCENT))
+        first = channels[0] if channels else None
+        need = first.need if first and first.need else ()
+        if first and not need and first.kind == "counter":
+            need = p.prepare
+        if need:
+            body.append(_line("持ち物：" + "、".join(need), size="md"))
+        if p.when and lead != "deadline":  # a deadline missed costs money: never behind くわしく
+            body.append(_line("期限：" + p.when, size="md", weight="bold", color=WARN))
+        body.append(_line("問い合わせ：" + self._contact_line(p), size="sm", color=MUTED))
+        # One link at most on the short card: the online application, else the city's page.
+        footer = self._link_buttons(p, channels[:1], city_page=False) or self._link_buttons(p, ())
+        more = self.catalogue.texts.more_button
+        footer.append(_button(more, {"type": "postback", "data": postback_for_detail(p.id),
+                                     "displayText": f"{p.label}（{more}）"}, primary=False))
+        footer += self._phone_buttons(p, body, primary=not footer[:-1])
+        return _bubble(self._header(p), body, footer)
+
+    def _header(self, p: Procedure) -> list[dict[str, Any]]:
+        header = [_line(p.title, size="xl", weight="bold")]
+        if p.legal_title:
+            header.append(_line(p.legal_title, size="xs", color=MUTED))
+        return header
+
     def _bubble(self, p: Procedure) -> dict[str, Any]:
-        category = self.catalogue.category(p.category)
-        body: list[dict[str, Any]] = [
-            _line(p.summary, size="md"),
-            _separator(),
-            _line(_headline(p), size="lg", weight="bold", color=ACCENT),
-        ]
+        """The whole card (「くわしく」): every way, what to bring, fee, hours, where, whom."""
+        body: list[dict[str, Any]] = []
+        if p.urgent:
+            body.append(_callout([p.urgent]))
+        body += [_line(p.summary, size="md"), _separator(),
+                 _line(_headline(p, p.channels), size="lg", weight="bold", color=ACCENT)]
         for channel in p.channels:
             detail = []
             if channel.need:
@@ -179,6 +350,8 @@ class Replies:
                 detail.append("時間：" + channel.hours)
             if channel.note:
                 detail.append(channel.note)
+            if channel.url and not channel.url_source:
+                detail.append(_general_page_words(channel))
             body.append(_section(CHANNEL_KINDS[channel.kind].label, detail))
         if p.who:
             body.append(_section("対象", [p.who]))
@@ -186,46 +359,130 @@ class Replies:
             body.append(_section("期限", [p.when]))
         if p.prepare:
             body.append(_section("持ち物", ["・" + item for item in p.prepare]))
-        body.append(_section("手数料", [p.fee or f"{ASK_CITY}（{self.catalogue.city.phone}）"]
-                             + ([f"払い方：{p.payment}"] if p.payment else [])))
-        body.append(_section("窓口の受付時間", [p.hours or f"{ASK_CITY}（{self.catalogue.city.phone}）"]))
+        body.append(_section("手数料", [*self._fee_lines(p), f"払い方：{p.payment or self._ask_city()}"]))
+        shows_counter = any(c.kind == "counter" for c in p.channels)
+        if shows_counter:
+            counter = p.counter
+            body.append(_section("窓口", [f"{counter.name}　{counter.address}",
+                                        f"受付時間：{counter.hours or self._ask_city()}"]))
         if p.processing:
             body.append(_section("かかる日数", [p.processing]))
         if p.note:
             body.append(_section("ご注意", [p.note]))
-        section = p.contact.section or f"{self.catalogue.city.name}（代表）"
-        body.append(_section("問い合わせ", [f"{section}　{p.contact.phone}"]))
+        contact = [self._contact_line(p)]
+        if p.contact.floor:
+            contact.append(f"場所：{p.contact.floor}")
+        body.append(_section("問い合わせ", contact))
 
-        footer: list[dict[str, Any]] = []
-        online = next((c for c in p.channels if c.online and c.url), None)
-        if online:
-            footer.append(_button("オンラインで申請する", {"type": "uri", "uri": online.url}, primary=True))
-        footer.append(_button(f"電話する {p.contact.phone}",
-                              {"type": "uri", "uri": "tel:" + p.contact.phone.replace("-", "")},
-                              primary=not online))
-        return {
-            "type": "bubble",
-            "size": "giga",
-            "header": {
-                "type": "box",
-                "layout": "vertical",
-                "contents": [
-                    _line(category.name if category else "", size="sm", color=MUTED),
-                    _line(p.title, size="xl", weight="bold"),
-                ],
-            },
-            "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": body},
-            "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": footer},
-        }
+        footer = self._link_buttons(p, p.channels)
+        footer += self._phone_buttons(p, body, primary=not footer)
+        if shows_counter and p.counter.address:
+            where = {"type": "uri", "uri": MAP_SEARCH + quote(p.counter.address)}
+            footer.append(_button("地図で市役所を見る", where, primary=False))
+        return _bubble(self._header(p), body, footer)
+
+    def _link_buttons(self, p: Procedure, channels: Iterable[Channel],
+                      city_page: bool = True) -> list[dict[str, Any]]:
+        """The first online application among `channels` (Naka's page, or said plainly as the
+        general search), then the city's own page about the procedure when `city_page`."""
+        buttons = []
+        online = next((c for c in channels if c.online and c.url), None)
+        if online is not None and online.url is not None:
+            buttons.append(_button(_link_label(online), {"type": "uri", "uri": online.url}, primary=True))
+        if p.city_page and city_page:
+            buttons.append(_button("那珂市のページを見る", {"type": "uri", "uri": p.city_page},
+                                   primary=not buttons))
+        return buttons
+
+    def _phone_buttons(self, p: Procedure, body: list[dict[str, Any]], primary: bool) -> list[dict[str, Any]]:
+        """A call button for every phone number the card shows, the section's (or the city's) first."""
+        numbers = [self._phone(p)]
+        for text in _texts(body):
+            numbers += [n for n in PHONE_IN_TEXT.findall(text) if n not in numbers]
+        return [_button(f"電話する {number}", {"type": "uri", "uri": "tel:" + number.replace("-", "")},
+                        primary=primary and index == 0)
+                for index, number in enumerate(numbers)]
 
 
-def _headline(p: Procedure) -> str:
-    kinds = [c.kind for c in p.channels]
+def _is_more(button: dict[str, Any]) -> bool:
+    """The 「くわしく」 button: the one whose postback asks for the detail card."""
+    return str(button.get("action", {}).get("data", "")).startswith("d=")
+
+
+def _with_data(button: dict[str, Any], data: str) -> dict[str, Any]:
+    return {**button, "action": {**button["action"], "data": data}}
+
+
+def _bubble(header: list[dict[str, Any]], body: list[dict[str, Any]],
+            footer: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "type": "bubble",
+        "size": "giga",
+        "header": {"type": "box", "layout": "vertical", "contents": header},
+        "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": body},
+        "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": footer},
+    }
+
+
+def _ordered(channels: tuple[Channel, ...], lead: str) -> tuple[Channel, ...]:
+    """The channels in the catalogue's order; for "I cannot go on weekdays", the counter last."""
+    if lead == "anytime":
+        return tuple(sorted(channels, key=lambda c: c.kind == "counter"))
+    return channels
+
+
+def _link_label(channel: Channel) -> str:
+    if channel.url_source:
+        return "那珂市の申請ページを開く"
+    if channel.kind == "mynaportal" and _is_search(channel):
+        return "マイナポータルで那珂市を選んで探す"
+    if channel.kind == "mynaportal":
+        return "マイナポータル（国）の案内を開く"
+    if channel.kind == "ibaraki-e":
+        return "いばらき電子申請で那珂市を選んで探す"
+    return "申請のページを開く"
+
+
+def _is_search(channel: Channel) -> bool:
+    return "/Application/search" in (channel.url or "")
+
+
+def _general_page_words(channel: Channel) -> str:
+    if channel.kind == "mynaportal" and _is_search(channel):
+        return ("ボタンはマイナポータルの検索ページです。"
+                "「茨城県那珂市」を選んで、この手続きを探してください。")
+    if channel.kind == "mynaportal":
+        return "ボタンはマイナポータル（国）の案内ページです。那珂市だけのページではありません。"
+    if channel.kind == "ibaraki-e":
+        return "ボタンはいばらき電子申請の入口です。那珂市の手続きを探してください。"
+    return ""
+
+
+def _texts(node: Any) -> Iterable[str]:
+    if isinstance(node, dict):
+        if node.get("type") == "text":
+            yield node.get("text", "")
+        for value in node.values():
+            yield from _texts(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _texts(value)
+
+
+def _callout(lines: list[str]) -> dict[str, Any]:
+    """The answer to what was asked: bold, on a pale background, first in the card."""
+    return {"type": "box", "layout": "vertical", "spacing": "xs", "paddingAll": "md",
+            "backgroundColor": "#FFF4E0", "cornerRadius": "md",
+            "contents": [_line(line, size="md", weight="bold", color=INK) for line in lines]}
+
+
+def _headline(p: Procedure, channels: Iterable[Channel] | None = None) -> str:
+    kinds = [c.kind for c in (p.channels if channels is None else channels)]
     best = CHANNEL_KINDS[kinds[0] if kinds else DEFAULT_KIND]
     others = [CHANNEL_KINDS[k].label for k in kinds[1:]]
     headline = best.headline
-    if best.online:
-        headline += f"（{best.label}）"
+    if best.short:
+        headline += f"（{best.short}）"
     if others:
         headline += "\nほかに：" + "・".join(others)
     return headline

@@ -147,7 +147,8 @@ def find_in_any_state(rows: Sequence[Unanswered], key: str, similar: float = SIM
 
 
 KIND_LABELS = {"fallback": "わからないと返事（市役所の案内）", "clarify": "聞き返し（候補を表示）",
-               "procedure": "手続きを案内（自信が低い）", "intent": "あいさつ等で返事（自信が低い）"}
+               "procedure": "手続きを案内（自信が低い）", "intent": "あいさつ等で返事（自信が低い）",
+               "unhelpful": "案内したが「役に立たなかった」"}
 
 
 def matches(row: Unanswered, text: str = "", kind: str = "") -> bool:
@@ -234,6 +235,15 @@ def daily_rates(counts: Iterable[DayCount], days: Sequence[dt.date]) -> list[Day
         rates.append(DayRate(day.isoformat(), sum(kinds[k] for k in ASKED_KINDS),
                              sum(kinds[k] for k in ANSWERED_KINDS), kinds["clarify"], kinds["fallback"]))
     return rates
+
+
+def verdicts(counts: Iterable[DayCount]) -> dict[str, tuple[int, int]]:
+    """Per procedure: (「役に立った」 taps, 「役に立たなかった」 taps)."""
+    said: dict[str, Counter[str]] = defaultdict(Counter)
+    for c in counts:
+        if c.kind in ("helpful", "unhelpful") and c.target:
+            said[c.target][c.kind] += c.count
+    return {target: (kinds["helpful"], kinds["unhelpful"]) for target, kinds in said.items()}
 
 
 def top_procedures(counts: Iterable[DayCount], limit: int = 15) -> list[tuple[str, int]]:

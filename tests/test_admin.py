@@ -168,6 +168,10 @@ def test_staff_see_the_groups_the_chart_and_the_most_asked(staff):
                                 answer_id=None, score=40.0, resident="k")
     for kind, target in [("procedure", "juminhyo")] * 3 + [("tap", "juminhyo"), ("fallback", None)]:
         store.count(kind, target)
+    for verdict in ("helpful", "helpful", "unhelpful"):
+        store.count(verdict, "juminhyo")
+    store.record_unanswered(text="住民票 土日", normalized="住民票土日", candidates=[("juminhyo", 0.0)],
+                            kind="unhelpful", answer_id="juminhyo", score=0.0, resident="k")
     yesterday = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
     store.count("procedure", "inkan-touroku", at=yesterday)
     login(staff)
@@ -177,8 +181,11 @@ def test_staff_see_the_groups_the_chart_and_the_most_asked(staff):
     assert "「粗大ごみの出し方」" in page and "「ペンギンの飼い方」" in page
     assert page.count('<rect class="bar"') == 2  # today and yesterday
     assert "回答 3 / 質問 4（75%）" in page  # today's bar's title
-    assert "住民票の写しの交付" in page  # top procedures, by title
-    assert re.search(r"住民票の写しの交付.*?<td class=\"num\">4</td>", page, re.S)  # 3 asked + 1 tapped
+    assert "住民票を取る" in page  # top procedures, by (plain) title
+    assert re.search(r"住民票を取る.*?<td class=\"num\">4</td>", page, re.S)  # 3 asked + 1 tapped
+    # ... with 役に立った 2 and 役に立たなかった 1; that question waits beside the unanswered
+    assert re.search(r"住民票を取る.*?4</td><td class=\"num\">2</td><td class=\"num\">1</td>", page, re.S)
+    assert "「住民票 土日」" in page and "「役に立たなかった」1件" in page
     assert "<script" not in page
 
 

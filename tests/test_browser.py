@@ -52,13 +52,15 @@ def test_a_question_gets_the_card_and_a_quick_reply_gets_the_next(page, demo_ser
 
     juminhyo = catalogue.procedure("juminhyo")
     card = page.locator(CARD).last
-    expect(card).to_contain_text(juminhyo.title)
+    expect(card).to_contain_text(juminhyo.title)  # the plain title ...
+    expect(card).to_contain_text(juminhyo.legal_title)  # ... with the legal name under it
     first_way = CHANNEL_KINDS[juminhyo.channels[0].kind]
     expect(card).to_contain_text(first_way.headline)  # can I do this from home?
-    for need in (item for channel in juminhyo.channels for item in channel.need):
-        expect(card).to_contain_text(need)  # what to bring, the PIN's kind included
+    for need in juminhyo.channels[0].need:
+        expect(card).to_contain_text(need)  # what to bring for the first way
     call = card.locator("a[data-action=uri]", has_text="電話する")
-    expect(call).to_have_attribute("href", "tel:" + juminhyo.contact.phone.replace("-", ""))
+    expect(call).to_have_attribute("href", "tel:" + catalogue.city.phone.replace("-", ""))
+    expect(page.locator("#quick button").first).to_have_text("役に立った")
     # A phone as tall as the card, so the picture shows all of it, buttons included.
     height = card.evaluate("card => card.getBoundingClientRect().height")
     page.set_viewport_size({"width": PHONE["width"], "height": int(height) + 420})
@@ -68,12 +70,20 @@ def test_a_question_gets_the_card_and_a_quick_reply_gets_the_next(page, demo_ser
         card.element_handle())
     screenshot(page, "procedure-card")
 
+    tap(page, card.locator("button", has_text="くわしく"))  # the rest of the card
+    detail = page.locator(CARD).last
+    for need in (item for channel in juminhyo.channels for item in channel.need):
+        expect(detail).to_contain_text(need)  # every way's needs, the PIN's kind included
+    expect(detail.locator("a[data-action=uri]", has_text="地図")).to_have_attribute(
+        "href", re.compile(r"^https://www\.google\.com/maps/search/"))
+    page.set_viewport_size(PHONE)
+
     first_related = catalogue.procedure(juminhyo.related[0])
     tap(page, page.locator("#quick button", has_text=first_related.label))
 
     expect(page.locator(".row.me").last).to_have_text(first_related.label)  # displayText, as LINE shows it
     expect(page.locator(CARD).last).to_contain_text(first_related.title)
-    expect(page.locator(CARD)).to_have_count(2)
+    expect(page.locator(CARD)).to_have_count(3)
 
 
 def test_a_card_with_an_online_application_links_to_it(page, demo_server, catalogue):
@@ -83,7 +93,7 @@ def test_a_card_with_an_online_application_links_to_it(page, demo_server, catalo
     if procedure.title not in page.locator(BOT).last.inner_text():  # the matcher may ask first
         pytest.skip(f"{procedure.id}'s first example does not go straight to its card")
 
-    apply = page.locator(CARD).last.locator("a[data-action=uri]", has_text="オンラインで申請する")
+    apply = page.locator(CARD).last.locator("a[data-action=uri]", has_text="で那珂市を選んで探す")
     expect(apply).to_have_attribute("href", re.compile(r"^https://"))
     expect(page.locator(CARD).last).to_contain_text("スマホで申請できます")
 
@@ -151,7 +161,7 @@ def test_the_rich_menu_opens_categories_and_the_phone_number(page, demo_server, 
 def test_the_larger_font_setting_enlarges_the_card(page, demo_server):
     open_chat(page, demo_server)
     ask(page, "住民票がほしい")
-    title = page.locator(CARD).last.locator("[data-fx=text]").nth(1)
+    title = page.locator(CARD).last.locator("[data-fx=text]").first
     before = float(title.evaluate("n => parseFloat(getComputedStyle(n).fontSize)"))
 
     page.locator("#scale").select_option("1.5")

@@ -12,6 +12,7 @@ import yaml
 from bot import catalogue as catalogue_module
 from bot import content
 from bot.catalogue import CatalogueError
+from bot.replies import Replies, as_text
 
 REQUIRED = Path(__file__).resolve().parent / "data" / "required.yaml"
 
@@ -30,7 +31,7 @@ def test_every_required_procedure_and_intent_exists_with_its_category(catalogue)
         procedure = catalogue.procedure(item["id"])
         assert procedure is not None, item["id"]
         assert procedure.category == item["category"]
-        assert procedure.title == item["title"]
+        assert (procedure.legal_title or procedure.title) == item["title"]  # the legal name, kept
     assert {i.id for i in catalogue.intents} >= set(required["intents"])
     # The required categories come first, in their order; the catalogue may add more after them.
     ids = [c.id for c in catalogue.categories]
@@ -49,7 +50,7 @@ def test_the_real_catalogue_has_no_errors():
 
 def test_a_missing_field_names_file_line_and_field(tree: Path):
     path = tree / "procedures/shomeisho/juminhyo.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("title: 住民票の写しの交付\n", ""),
+    path.write_text(path.read_text(encoding="utf-8").replace("title: 住民票を取る\n", ""),
                     encoding="utf-8")
 
     with pytest.raises(CatalogueError) as raised:
@@ -69,12 +70,12 @@ def test_yaml_syntax_errors_name_the_line(tree: Path):
 
 @pytest.mark.parametrize(("old", "new", "expected"), [
     ("category: shomeisho", "category: shoumei", "category: 「shoumei」という分類はありません"),
-    ("phone: 029-298-1111", "phone: 0292981111", "contact.phone: 電話番号は"),
+    ("contact: shimin", "contact: 市民課", "contact: 係のid（procedures/facts/sections.yaml の id）で"),
     ("related: [", "related: [no-such, ", "related[0]: 「no-such」という手続きはありません"),
     ("  - https://www.city.naruto", "  - http://www.city.naruto", "source[2]: アドレスは https:// で始まる"),
     ("label: 住民票がほしい", "label: 住民票の写しがどうしても今すぐほしいのです", "label: 20文字以内"),
     ("reviewed: 2026-11-30", "reviewed: いつか", "reviewed: 確認した日を"),
-    ("fee: ~", "fee: ~\nfee: 300円", "fee: 同じ項目が2回"),
+    ("fee: juminhyo", "fee: juminhyo\nfee: 300円", "fee: 同じ項目が2回"),
     ("channels:\n  - kind: counter", "channels:\n  - kind: fax", "channels[0].kind: 「fax」は使えません"),
 ])
 def test_each_kind_of_mistake_is_reported_at_its_line(tree: Path, old: str, new: str, expected: str):
@@ -106,11 +107,49 @@ def test_an_old_review_date_is_a_warning_not_an_error(tree: Path):
     assert any(p.field == "reviewed" and p.severity == "warning" for p in report.problems)
 
 
-def test_unconfirmed_facts_are_listed_as_gaps(catalogue):
-    report = content.inspect()
-    gap_fields = {(g.owner, g.field) for g in report.gaps}
-    assert ("juminhyo", "fee") in gap_fields
-    assert ("city", "hours") in gap_fields
+def test_unconfirmed_facts_are_listed_once_with_the_procedures_waiting_on_them(catalogue):
+    gaps = {(g.owner, g.field.rsplit(".", 1)[-1]): g for g in content.inspect().gaps}
+
+    fee = gaps["fees:juminhyo", "counter"]  # one row of the fee table, not one line per card
+    assert fee.path == "procedures/facts/fees.yaml"
+    assert {"juminhyo", "konbini-kofu"} <= set(fee.waiting)
+    hours = gaps["counters:honcho", "hours"]  # the counter's hours: every card with a counter
+    assert set(hours.waiting) == {p.id for p in catalogue.procedures
+                                  if any(c.kind == "counter" for c in p.channels)}
+    assert not any(g.owner == "juminhyo" and g.field in ("fee", "hours") for g in gaps.values())
+
+
+def test_a_fact_filled_once_shows_on_every_card_that_needs_it(tree: Path):
+    path = tree / "procedures/facts/fees.yaml"
+    text = path.read_text(encoding="utf-8")
+    filled = text.replace("name: 住民票の写し\n    counter: ~", "name: 住民票の写し\n    counter: 999円", 1)
+    path.write_text(filled, encoding="utf-8")
+    catalogue = content.load(tree)
+
+    for procedure_id in ("juminhyo", "konbini-kofu"):
+        assert "999円" in as_text(Replies(catalogue).procedure_detail(catalogue.procedure(procedure_id)))
+
+
+@pytest.mark.parametrize(("before", "after", "expected"), [
+    ("contact: shimin", "contact: shimn",
+     "contact: 「shimn」という係はありません（procedures/facts/sections.yaml の id: shimin,"),
+    ("fee: juminhyo", "fee: juminhyou",
+     "fee: 「juminhyou」という手数料はありません（procedures/facts/fees.yaml の id: juminhyo,"),
+    ("contact: shimin", "contact:\n  section: 市民課\n  phone: 029-298-1111",
+     "contact: 係のid（procedures/facts/sections.yaml の id）で書いてください"),
+    ("fee: juminhyo", "fee: juminhyo\nhours: 8:30〜17:15",
+     "hours: この項目は procedures/facts/counters.yaml に1回だけ書きます"),
+    ("fee: juminhyo", "fee: juminhyo\ncity_page: https://www.city.naka.lg.jp/page/page999999.html",
+     "city_page: このアドレスを source にも書いてください"),
+    ("fee: juminhyo", "fee: juminhyo\nanswers:\n  price: 300円",
+     "answers.price: 「price」という種類はありません（procedures/facets.yaml の id: urgent,"),
+])
+def test_a_reference_to_an_unknown_fact_is_an_error_naming_the_field(tree: Path, before, after, expected):
+    path = tree / "procedures/shomeisho/juminhyo.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace(before, after, 1), encoding="utf-8")
+
+    errors = [str(p) for p in content.inspect(tree).errors]
+    assert any(e.startswith("procedures/shomeisho/juminhyo.yaml:") and expected in e for e in errors), errors
 
 
 def test_text_too_long_for_line_is_caught_before_it_reaches_residents(tree: Path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -66,10 +67,13 @@ def test_the_catalogue_folder_is_given_by_root_or_nakabot_catalogue(capsys, monk
     assert run(capsys, monkeypatch, "richmenu", "check", "--root", repo)[0] == 0
 
 
-def test_check_is_clean_and_todo_lists_the_gaps(capsys, monkeypatch):
+def test_check_is_clean_and_todo_lists_the_gaps_as_facts_with_who_waits(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "check", "--todo")
     assert code == 0
-    assert "OK:" in out and "未確認" in out and "procedures/city.yaml" in out
+    assert "OK:" in out
+    hours = next(line for line in out.splitlines() if "honcho.hours" in line)
+    assert hours.startswith("  procedures/facts/counters.yaml:")  # the file and line to fill
+    assert re.search(r"honcho\.hours  \d+件の手続きが待っています$", hours)
 
 
 def test_check_fails_with_file_line_field_on_a_broken_tree(capsys, monkeypatch, tmp_path):

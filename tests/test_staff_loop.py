@@ -145,3 +145,54 @@ def test_with_nothing_set_the_environment_gives_the_settings_defaults():
     for name in ("retention_days", "reload_interval", "reply_threads", "proxies", "api_base_url",
                  "api_timeout", "catalogue_root"):
         assert getattr(unset, name) == getattr(defaults, name), name
+
+
+def quick_reply(reply, label: str) -> dict:
+    items = reply.body["messages"][-1]["quickReply"]["items"]
+    return next(item["action"] for item in items if item["action"]["label"] == label)
+
+
+def test_a_not_helpful_tap_brings_the_question_masked_to_staff_beside_the_unanswered(
+        client, events, fake_line, capsys, monkeypatch, _own_database):
+    question = f"住民票がほしい 電話は090-1234-5678 番号{MY_NUMBER}"
+    post(client, body_of(text_event(question)))
+    [card] = fake_line.replies
+    assert card.problems == []  # LINE's OpenAPI and limits, postback data included
+    not_helpful = quick_reply(card, "役に立たなかった")
+    assert len(not_helpful["data"]) <= 300
+    assert "090-1234-5678" not in not_helpful["data"] and MY_NUMBER not in not_helpful["data"]
+
+    post(client, body_of(event("postback", postback={"data": not_helpful["data"]})))
+    assert "担当者が見直します" in fake_line.replies[-1].body["messages"][0]["text"]
+    capsys.readouterr()
+
+    _, out, _ = run(capsys, monkeypatch, "report", "--json")
+    [group] = [g for g in json.loads(out)["groups"] if "unhelpful" in g["kinds"]]
+    assert group["examples"] == ["住民票がほしい 電話は［電話番号］ 番号［個人番号］"]
+    assert group["candidates"][0]["id"] == "juminhyo"  # the card that did not help
+    events.store.close()
+    stored = b"".join(p.read_bytes() for p in _own_database.parent.glob("nakabot.sqlite3*"))
+    assert MY_NUMBER.encode() not in stored and b"5678" not in stored
+
+
+def test_helpful_and_not_helpful_are_counted_per_procedure(client, events, fake_line):
+    post(client, body_of(text_event("住民票がほしい")))
+    card = fake_line.replies[-1]
+    for label in ("役に立った", "役に立った", "役に立たなかった"):
+        post(client, body_of(event("postback", postback={"data": quick_reply(card, label)["data"]})))
+
+    counts = events.store.counts()
+    said = {(c.kind, c.target): c.count for c in counts if c.kind in ("helpful", "unhelpful")}
+    assert said == {("helpful", "juminhyo"): 2, ("unhelpful", "juminhyo"): 1}
+
+
+def test_a_forged_feedback_postback_is_masked_again_and_an_unknown_card_ignored(conversation):
+    from bot.feedback import review_row
+
+    forged = Incoming("postback", f"f=n:juminhyo:マイナンバーは{MY_NUMBER}")
+    outcome = conversation.respond(forged)
+    row = review_row(conversation, forged, outcome, "line")
+    assert row is not None and row["text"] == "マイナンバーは［個人番号］"
+
+    unknown = conversation.respond(Incoming("postback", "f=n:no-such-card:住民票"))
+    assert unknown.shown == "menu"

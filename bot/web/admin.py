@@ -234,7 +234,7 @@ def index() -> Any:
     days = [today - dt.timedelta(days=n) for n in range(CHART_DAYS - 1, -1, -1)]
     groups: list[report.Group] = []
     rates: list[report.DayRate] = []
-    top: list[tuple[str, str, int]] = []
+    top: list[tuple[str, str, int, tuple[int, int]]] = []
     problem = None
     if events.store is None:
         problem = "記録（データベース）を開けませんでした。ログを確認してください。"
@@ -243,7 +243,8 @@ def index() -> Any:
             groups = filters.groups(events.store)
             counts = events.store.counts(since=days[0])
             rates = report.daily_rates(counts, days)
-            top = [(pid, title_of(pid), n) for pid, n in report.top_procedures(counts)]
+            said = report.verdicts(counts)
+            top = [(pid, title_of(pid), n, said.get(pid, (0, 0))) for pid, n in report.top_procedures(counts)]
         except StoreError as error:
             log_event(log, "store_failed", logging.ERROR, action="admin", error=str(error))
             problem = "記録を読めませんでした。少し待ってから開き直してください。"
