@@ -1,0 +1,82 @@
+"""A catalogue as a tree of texts: what the store publishes, staff draft, and `nakabot catalogue` moves.
+
+A tree is {"procedures/shomeisho/juminhyo.yaml": "id: juminhyo\n...", ...}: every YAML file
+under procedures/ and intents/, by its path relative to the catalogue root. The same gate
+checks a tree as checks the files (content.inspect, as `nakabot check`): the tree is written
+to a temporary folder and read from there, so a problem names the same file and line.
+Plain Python, no Flask and no store.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from bot import content
+from bot.catalogue import Report
+
+FOLDERS = ("procedures", "intents")
+MAX_FILE_CHARS = 200_000  # far above any catalogue file; a paste gone wrong is refused
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    path: str
+    message: str  # for staff, in Japanese
+
+
+def read_tree(root: Path) -> tuple[dict[str, str], list[Unreadable]]:
+    """Every catalogue file under root as text; the files that are not UTF-8 apart."""
+    files: dict[str, str] = {}
+    unreadable: list[Unreadable] = []
+    for folder in FOLDERS:
+        for path in sorted((root / folder).rglob("*.yaml")):
+            name = path.relative_to(root).as_posix()
+            try:
+                files[name] = path.read_bytes().decode("utf-8-sig")
+            except UnicodeDecodeError:
+                unreadable.append(Unreadable(name, "UTF-8で保存してください（Shift-JISなどは読めません）"))
+    return files, unreadable
+
+
+def valid_path(path: str) -> bool:
+    """A catalogue file's path: under procedures/ or intents/, .yaml, no way out of the root."""
+    parts = PurePosixPath(path).parts
+    return (len(parts) >= 2 and parts[0] in FOLDERS and path.endswith(".yaml")
+            and all(part not in ("", ".", "..") for part in parts) and "\\" not in path
+            and not path.startswith("/"))
+
+
+def write_tree(files: dict[str, str], root: Path) -> None:
+    """Write the tree under root (folders made as needed)."""
+    for name, text in files.items():
+        if not valid_path(name):
+            raise ValueError(f"not a catalogue file: {name}")
+        target = root / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+
+
+def inspect(files: dict[str, str]) -> Report:
+    """The tree through the same checks as `nakabot check` (content.inspect)."""
+    with tempfile.TemporaryDirectory(prefix="nakabot-tree-") as folder:
+        write_tree(files, Path(folder))
+        return content.inspect(Path(folder))
+
+
+def overlay(published: dict[str, str], draft: dict[str, str]) -> dict[str, str]:
+    """The published tree with the draft's files in their place."""
+    return {**published, **draft}
+
+
+def changed(old: dict[str, str], new: dict[str, str]) -> list[str]:
+    return sorted(path for path in set(old) | set(new) if old.get(path) != new.get(path))
+
+
+def diff(old: str | None, new: str | None, path: str, old_label: str = "前",
+         new_label: str = "後") -> list[str]:
+    """A unified diff of one file, line by line (for the history page)."""
+    return list(difflib.unified_diff((old or "").splitlines(), (new or "").splitlines(),
+                                     f"{path}（{old_label}）", f"{path}（{new_label}）", lineterm=""))

@@ -1,0 +1,89 @@
+"""Publishing a catalogue through the store (issue 17): versions, drafts, the holder that follows them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import versions
+from bot.content import REPO_ROOT
+from bot.reloader import CatalogueHolder
+from bot.store import Store, open_store
+
+JUMINHYO = "procedures/shomeisho/juminhyo.yaml"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store(request, tmp_path) -> Store:
+    if request.param == "sqlite":
+        return open_store(f"sqlite:///{tmp_path / 'publish.sqlite3'}")
+    return open_store(request.getfixturevalue("postgres_url"))
+
+
+@pytest.fixture(scope="module")
+def tree() -> dict[str, str]:
+    files, unreadable = versions.read_tree(REPO_ROOT)
+    assert unreadable == []
+    return files
+
+
+def retitled(files: dict[str, str], title: str) -> dict[str, str]:
+    text = files[JUMINHYO]
+    old_title = next(line for line in text.splitlines() if line.startswith("title:"))
+    return {**files, JUMINHYO: text.replace(old_title, f"title: {title}", 1)}
+
+
+def test_the_repository_tree_passes_the_same_checks_as_nakabot_check(tree):
+    report = versions.inspect(tree)
+    assert report.errors == () and report.catalogue is not None
+    assert report.catalogue.procedure("juminhyo") is not None
+    assert all(versions.valid_path(path) for path in tree)
+    assert not versions.valid_path("procedures/../../etc/passwd.yaml")
+    assert not versions.valid_path("bot/cli.py")
+
+
+def test_a_published_version_is_the_whole_tree_with_who_when_and_what_changed(store, tree):
+    assert store.latest_version_id() is None  # the repository's files until something is published
+    first = store.publish(tree, "d1", "sato", "はじめの版")
+    second = store.publish(retitled(tree, "住民票の写しをとる"), "d2", "sato", "題名を直した")
+
+    assert store.latest_version_id() == second > first
+    latest = store.catalogue_version()
+    assert latest is not None and latest.actor == "sato" and latest.note == "題名を直した"
+    assert latest.changed == (JUMINHYO,) and "住民票の写しをとる" in latest.files[JUMINHYO]
+    assert [v.id for v in store.catalogue_versions(path=JUMINHYO)] == [second, first]
+    assert [v.id for v in store.catalogue_versions(path="intents/thanks.yaml")] == [first]
+    entry = store.audit_log(limit=1)[0]
+    assert (entry.action, entry.actor, entry.before, entry.after["version"]) == (
+        "catalogue.publish", "sato", {"version": first}, second)
+
+
+def test_a_draft_is_never_live_and_publishing_ends_it_and_marks_its_questions_fixed(store, tree):
+    question = store.record_unanswered(text="住民票ほしい", normalized="住民票ほしい", candidates=[],
+                                       kind="fallback", answer_id=None, score=0.0, resident="k")
+    store.save_draft(JUMINHYO, "id: juminhyo\n", "suzuki", before=tree[JUMINHYO])
+    store.add_draft_fixes([question], JUMINHYO, "suzuki")
+
+    assert store.latest_version_id() is None
+    assert set(store.draft()) == {JUMINHYO} and store.draft_fixes() == {question: JUMINHYO}
+    assert store.audit_log(limit=1)[0].action == "catalogue.draft"
+
+    store.publish(tree, "d1", "tanaka", "例を足した")
+    assert store.draft() == {} and store.draft_fixes() == {}
+    assert store.unanswered(states=("fixed",))[0].id == question
+    assert store.audit_log(limit=1)[0].after["fixed"] == 1
+
+
+def test_the_holder_serves_a_newly_published_version_and_keeps_the_last_good_one(store, tree, caplog):
+    holder = CatalogueHolder(REPO_ROOT, interval=0, background=False, store=lambda: store)
+    assert holder.conversation.catalogue.procedure("juminhyo").title != "住民票の写しをとる"
+    assert holder.version_id is None
+
+    good = store.publish(retitled(tree, "住民票の写しをとる"), "d", "tanaka", "題名")
+    assert holder.conversation.catalogue.procedure("juminhyo").title == "住民票の写しをとる"
+    assert holder.version_id == good
+
+    broken = {**tree, JUMINHYO: "id: juminhyo\ntitle: [閉じていない\n"}
+    store.publish(broken, "d", "tanaka", "こわれた版")  # written past the admin's checks
+    assert holder.conversation.catalogue.procedure("juminhyo").title == "住民票の写しをとる"
+    assert holder.version_id == good
+    assert "catalogue_version_refused" in caplog.text
