@@ -13,9 +13,13 @@ import difflib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from bot import content
 from bot.catalogue import Report
+
+if TYPE_CHECKING:
+    from bot.store import Store
 
 FOLDERS = ("procedures", "intents")
 MAX_FILE_CHARS = 200_000  # far above any catalogue file; a paste gone wrong is refused
@@ -80,3 +84,20 @@ def diff(old: str | None, new: str | None, path: str, old_label: str = "前",
     """A unified diff of one file, line by line (for the history page)."""
     return list(difflib.unified_diff((old or "").splitlines(), (new or "").splitlines(),
                                      f"{path}（{old_label}）", f"{path}（{new_label}）", lineterm=""))
+
+
+def published(store: Store | None, root: Path) -> tuple[dict[str, str], int | None]:
+    """What residents are served: the newest published version, else the repository's files
+    (the starting catalogue); with its version id (None for the files)."""
+    latest = store.catalogue_version() if store is not None else None
+    if latest is not None:
+        return latest.files, latest.id
+    files, _ = read_tree(root)
+    return files, None
+
+
+def draft_tree(store: Store, root: Path) -> tuple[dict[str, str], dict[str, str], int | None]:
+    """(the published tree, the draft over it, the published version id)."""
+    base, version_id = published(store, root)
+    draft = {path: saved.text for path, saved in store.draft().items()}
+    return base, overlay(base, draft), version_id

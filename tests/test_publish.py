@@ -87,3 +87,28 @@ def test_the_holder_serves_a_newly_published_version_and_keeps_the_last_good_one
     assert holder.conversation.catalogue.procedure("juminhyo").title == "住民票の写しをとる"
     assert holder.version_id == good
     assert "catalogue_version_refused" in caplog.text
+
+
+def test_export_writes_the_published_catalogue_and_import_loads_a_tree_as_a_draft(
+        _own_database, tree, tmp_path, capsys, monkeypatch):
+    from test_cli import run
+
+    store = open_store(f"sqlite:///{_own_database}")  # the server's store (DATABASE_URL)
+    store.publish(retitled(tree, "住民票の写しをとる"), "d", "tanaka", "題名")
+
+    code, out, err = run(capsys, monkeypatch, "catalogue", "export", str(tmp_path / "out"))
+    assert code == 0 and "公開版" in out and "記録: SQLite" in err
+    exported = (tmp_path / "out" / JUMINHYO).read_text(encoding="utf-8")
+    assert "title: 住民票の写しをとる" in exported
+    assert versions.read_tree(tmp_path / "out")[0] == store.catalogue_version().files
+
+    (tmp_path / "out" / JUMINHYO).write_text(exported.replace("住民票の写しをとる", "住民票をとる"),
+                                             encoding="utf-8")
+    code, out, _ = run(capsys, monkeypatch, "catalogue", "import", str(tmp_path / "out"))
+    assert code == 0 and "下書きに 1 ファイル" in out
+    assert list(store.draft()) == [JUMINHYO] and "title: 住民票をとる" in store.draft()[JUMINHYO].text
+    assert store.catalogue_version().files[JUMINHYO] == exported  # a draft, not published
+
+    (tmp_path / "out" / JUMINHYO).write_text("id: juminhyo\ntitle: [閉じていない\n", encoding="utf-8")
+    code, _, err = run(capsys, monkeypatch, "catalogue", "import", str(tmp_path / "out"))
+    assert code == 1 and "juminhyo.yaml" in err and "公開できません" in err
