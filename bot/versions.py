@@ -10,6 +10,7 @@ Plain Python, no Flask and no store.
 from __future__ import annotations
 
 import difflib
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -101,3 +102,35 @@ def draft_tree(store: Store, root: Path) -> tuple[dict[str, str], dict[str, str]
     base, version_id = published(store, root)
     draft = {path: saved.text for path, saved in store.draft().items()}
     return base, overlay(base, draft), version_id
+
+
+_PLAIN_UNSAFE = set(":#'\"[]{},&*!|>%@`\\")
+
+
+def add_example(text: str, question: str) -> str | None:
+    """The file's text with `question` added to its `examples:` list (kept as written, comments
+    and all); the text as it was when the question is there already; None when the list is not
+    a block of `- ` lines that can be added to."""
+    item = question.strip()
+    if not item or "\n" in item:
+        return None
+    plain = not (set(item) & _PLAIN_UNSAFE) and item[0] not in "-?~" and item.strip() == item
+    written = item if plain else json.dumps(item, ensure_ascii=False)
+    lines = text.splitlines()
+    start = next((n for n, line in enumerate(lines) if line.rstrip() == "examples:"), None)
+    if start is None:
+        if any(line.startswith("examples:") for line in lines):
+            return None  # examples: [a, b] on one line: staff edit it by hand
+        return text.rstrip("\n") + f"\nexamples:\n  - {written}\n"
+    end, indent = start + 1, "  "
+    while end < len(lines) and (lines[end].startswith((" ", "-")) or not lines[end].strip()):
+        stripped = lines[end].lstrip()
+        if stripped.startswith("- "):
+            indent = lines[end][:len(lines[end]) - len(stripped)]
+            if stripped[2:].strip().strip("\"'") == item:
+                return text
+        end += 1
+    while end > start + 1 and not lines[end - 1].strip():
+        end -= 1
+    lines.insert(end, f"{indent}- {written}")
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")

@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
                       SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8))
     # /admin is always there: staff accounts live in the store (`nakabot staff add`), and
     # ADMIN_PASSWORD_HASH opens it only until the first one exists (bot/accounts.py).
+    from bot.web import catalogue_admin  # noqa: F401  (its routes join the admin blueprint)
     from bot.web.admin import admin
 
     app.register_blueprint(admin)
