@@ -134,27 +134,28 @@ def _shown(conversation: Conversation, text: str) -> str:
     return conversation.respond(Incoming("text", text)).shown
 
 
-_differences: OrderedDict[tuple[str, str, int], list[Difference]] = OrderedDict()
+_answers: OrderedDict[tuple[str, int], list[str]] = OrderedDict()
+
+
+def answers(conversation: Conversation, cases: list[dict[str, Any]]) -> list[str]:
+    """What each case is shown (remembered per catalogue version: the published side is
+    worked out once, not at every preview)."""
+    key = (conversation.catalogue.version, len(cases))
+    with _lock:
+        if key in _answers:
+            return _answers[key]
+    shown = [_shown(conversation, case["text"]) for case in cases]
+    with _lock:
+        _answers[key] = shown
+        while len(_answers) > _KEEP:
+            _answers.popitem(last=False)
+    return shown
 
 
 def differences(old: Conversation, new: Conversation, cases: list[dict[str, Any]]) -> list[Difference]:
-    """The cases `new` answers otherwise than `old` (remembered for the last few pairs)."""
-    key = (old.catalogue.version, new.catalogue.version, len(cases))
-    with _lock:
-        if key in _differences:
-            return _differences[key]
-    found = _compare(old, new, cases)
-    with _lock:
-        _differences[key] = found
-        while len(_differences) > _KEEP:
-            _differences.popitem(last=False)
-    return found
-
-
-def _compare(old: Conversation, new: Conversation, cases: list[dict[str, Any]]) -> list[Difference]:
+    """The cases `new` answers otherwise than `old`."""
     found = []
-    for case in cases:
-        before, after = _shown(old, case["text"]), _shown(new, case["text"])
+    for case, before, after in zip(cases, answers(old, cases), answers(new, cases), strict=True):
         if before == after:
             continue
         expect = tuple(case.get("expect") or ())

@@ -61,6 +61,7 @@ class CatalogueHolder:
         self._conversation = Conversation(content.load(root))
         self._checked = clock()
         self._requested = store is not None  # look in the store at the first use
+        self._pending = False  # another check is wanted after the one under way
 
     @classmethod
     def fixed(cls, conversation: Conversation) -> CatalogueHolder:
@@ -70,7 +71,7 @@ class CatalogueHolder:
         holder.background, holder._loading = False, None
         holder._store, holder.version_id, holder._refused = None, None, set()
         holder._lock, holder._signature, holder._conversation = threading.Lock(), (), conversation
-        holder._checked, holder._requested = 0.0, False
+        holder._checked, holder._requested, holder._pending = 0.0, False, False
         return holder
 
     @property
@@ -82,9 +83,19 @@ class CatalogueHolder:
                 if not self.background:
                     self.check()
                 elif self._loading is None or not self._loading.is_alive():
-                    self._loading = threading.Thread(target=self.check, name="catalogue-reload", daemon=True)
+                    self._pending = False
+                    self._loading = threading.Thread(target=self._checks, name="catalogue-reload",
+                                                     daemon=True)
                     self._loading.start()
+                else:  # a check under way may have looked before this change: look once more after it
+                    self._pending = True
         return self._conversation
+
+    def _checks(self) -> None:
+        self.check()
+        while self._pending:
+            self._pending = False
+            self.check()
 
     def wait(self, timeout: float = 30.0) -> None:
         """Until a reload under way is done (tests, tools)."""

@@ -258,12 +258,17 @@ def catalogue_history() -> Any:
         base, version_id = versions.published(store, _root())
     except StoreError as error:
         return _failed("catalogue_history", error)
+    starting = _root() / path  # the repository's file: what the first version changed
     entries = []
     for n, version in enumerate(found):
         older = found[n + 1].id if n + 1 < len(found) else None
-        before = texts.get(older) if older is not None else None
+        if older is not None:
+            before = texts.get(older)
+        else:
+            before = starting.read_text(encoding="utf-8") if starting.is_file() else None
         entries.append((version, versions.diff(before, texts[version.id], path,
-                                               f"版 {older}" if older else "なし", f"版 {version.id}")))
+                                               f"版 {older}" if older else "はじめのカタログ",
+                                               f"版 {version.id}")))
     return render_template("admin_catalogue_history.html", path=path, label=label_of(path),
                            entries=entries, version_id=version_id, current=base.get(path),
                            local_time=report.local_time)
@@ -347,5 +352,14 @@ def facts() -> Any:
     found = preview.needs(checked.gaps, counts)
     catalogue = checked.catalogue or _published_catalogue()
     titles = {p.id: p.title for p in catalogue.procedures}
+    names = {f"sections:{s.id}": f"{s.role}の係" for s in catalogue.sections}
+    names.update({f"counters:{c.id}": c.name for c in catalogue.counters})
+    names.update({f"fees:{f.id}": f.name for f in catalogue.fees})
+    names.update(titles)
     return render_template("admin_facts.html", needs=found, titles=titles, days=NEEDS_DAYS,
-                           label_of=label_of)
+                           label_of=label_of, names=names, fields=FACT_FIELDS)
+
+
+FACT_FIELDS = {"hours": "受付時間", "payment": "支払い方法", "name": "担当課の名前", "phone": "直通の電話",
+               "floor": "場所（階）", "counter": "窓口の手数料", "konbini": "コンビニの手数料",
+               "fee": "手数料", "deadline": "期限"}
