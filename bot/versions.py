@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
+import yaml
+
 from bot import content
 from bot.catalogue import Report
 
@@ -104,9 +106,6 @@ def draft_tree(store: Store, root: Path) -> tuple[dict[str, str], dict[str, str]
     return base, overlay(base, draft), version_id
 
 
-_PLAIN_UNSAFE = set(":#'\"[]{},&*!|>%@`\\")
-
-
 def add_example(text: str, question: str) -> str | None:
     """The file's text with `question` added to its `examples:` list (kept as written, comments
     and all); the text as it was when the question is there already; None when the list is not
@@ -114,8 +113,7 @@ def add_example(text: str, question: str) -> str | None:
     item = question.strip()
     if not item or "\n" in item:
         return None
-    plain = not (set(item) & _PLAIN_UNSAFE) and item[0] not in "-?~" and item.strip() == item
-    written = item if plain else json.dumps(item, ensure_ascii=False)
+    written = _scalar(item)
     lines = text.splitlines()
     start = next((n for n, line in enumerate(lines) if line.rstrip() == "examples:"), None)
     if start is None:
@@ -133,4 +131,48 @@ def add_example(text: str, question: str) -> str | None:
     while end > start + 1 and not lines[end - 1].strip():
         end -= 1
     lines.insert(end, f"{indent}- {written}")
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+
+
+def _scalar(value: str) -> str:
+    """`value` as YAML: plain when YAML reads it back as the same text, else in double quotes."""
+    item = value.strip()
+    try:
+        plain = bool(item) and yaml.safe_load(item) == item and "#" not in item
+    except yaml.YAMLError:
+        plain = False
+    return item if plain else json.dumps(item, ensure_ascii=False)
+
+
+def fill_fact(text: str, line: int, value: str, source: str, reviewed: str) -> str | None:
+    """Replace the `~` on `line` (1-based) with `value`, add `source` to the entry's sources and set
+    its `reviewed` date, keeping the rest of the file as written. The entry is the list item
+    (`- id: …`) around the line in a facts file, else the whole file. None when the line holds
+    no `~` or the entry has no `source:` list or `reviewed:` to update."""
+    lines = text.splitlines()
+    if not 1 <= line <= len(lines) or "\n" in value + source + reviewed or not value.strip():
+        return None
+    key, sep, rest = lines[line - 1].partition(":")
+    if not sep or rest.split("#", 1)[0].strip() not in ("~", "null"):
+        return None
+    lines[line - 1] = f"{key}: {_scalar(value)}"
+    start, end, indent = 0, len(lines), ""
+    item = next((n for n in range(line - 1, -1, -1) if lines[n].lstrip().startswith("- id:")), None)
+    if item is not None and lines[item].startswith(" "):  # an entry of a facts file's list
+        dash = lines[item].index("-")
+        start, indent = item, " " * (dash + 2)
+        end = next((n for n in range(item + 1, len(lines)) if lines[n].lstrip().startswith("- id:")
+                    or (lines[n].strip() and not lines[n].startswith(" "))), len(lines))
+    source_at = next((n for n in range(start, end) if lines[n] == f"{indent}source:"), None)
+    reviewed_at = next((n for n in range(start, end) if lines[n].startswith(f"{indent}reviewed:")), None)
+    if source_at is None or reviewed_at is None:
+        return None
+    lines[reviewed_at] = f"{indent}reviewed: {reviewed}"
+    last, item_indent = source_at, indent + "  "
+    for n in range(source_at + 1, end):
+        if lines[n].lstrip().startswith("- ") and len(lines[n]) - len(lines[n].lstrip()) > len(indent):
+            last, item_indent = n, lines[n][:len(lines[n]) - len(lines[n].lstrip())]
+        else:
+            break
+    lines.insert(last + 1, f"{item_indent}- {_scalar(source)}")
     return "\n".join(lines) + ("\n" if text.endswith("\n") else "")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 
@@ -186,3 +187,33 @@ def _gaps():  # type: ignore[no-untyped-def]
     from bot import content
 
     return content.inspect(REPO_ROOT).gaps
+
+
+def test_an_unconfirmed_fact_is_filled_by_a_form_with_its_source_and_date_into_the_draft(client):
+    counters = "procedures/facts/counters.yaml"
+    gap = next(g for g in _gaps() if g.path == counters and g.field.endswith("hours"))
+    sign_in(client, "suzuki")
+    facts = page(client, "/admin/facts")
+    url = f"/admin/facts/fill?path={counters}&line={gap.line}"
+    assert f"/admin/facts/fill?path={counters}&amp;line={gap.line}" in facts
+    form = page(client, url)
+    assert "受付時間" in form
+
+    missing = client.post("/admin/facts/fill", base_url=HTTPS, data={
+        "csrf": csrf(form), "path": counters, "line": gap.line, "value": "8:30〜17:15", "source": ""})
+    assert missing.status_code == 400 and "根拠" in missing.get_data(as_text=True)
+    assert client.events.store.draft() == {}
+
+    saved = client.post("/admin/facts/fill", base_url=HTTPS, follow_redirects=True, data={
+        "csrf": csrf(form), "path": counters, "line": gap.line, "value": "8:30〜17:15",
+        "source": "那珂市 窓口案内（2026年12月）", "reviewed": dt.date.today().isoformat()})
+
+    assert "下書きに入れました" in saved.get_data(as_text=True)
+    text = client.events.store.draft()[counters].text
+    assert "hours: 8:30〜17:15" in text and "- 那珂市 窓口案内（2026年12月）" in text
+    assert f"reviewed: {dt.date.today().isoformat()}" in text
+    from bot import versions
+
+    draft = versions.overlay(versions.read_tree(REPO_ROOT)[0], {counters: text})
+    checked = versions.inspect(draft)
+    assert checked.errors == () and checked.catalogue.counters[0].hours == "8:30〜17:15"

@@ -352,7 +352,7 @@ def facts() -> Any:
     found = preview.needs(checked.gaps, counts)
     catalogue = checked.catalogue or _published_catalogue()
     titles = {p.id: p.title for p in catalogue.procedures}
-    names = {f"sections:{s.id}": f"{s.role}の係" for s in catalogue.sections}
+    names = {f"sections:{s.id}": s.role for s in catalogue.sections}
     names.update({f"counters:{c.id}": c.name for c in catalogue.counters})
     names.update({f"fees:{f.id}": f.name for f in catalogue.fees})
     names.update(titles)
@@ -363,3 +363,54 @@ def facts() -> Any:
 FACT_FIELDS = {"hours": "受付時間", "payment": "支払い方法", "name": "担当課の名前", "phone": "直通の電話",
                "floor": "場所（階）", "counter": "窓口の手数料", "konbini": "コンビニの手数料",
                "fee": "手数料", "deadline": "期限"}
+
+
+@admin.route("/facts/fill", methods=["GET", "POST"])
+def fact_fill() -> Any:
+    """A form for one unconfirmed fact: its value, where it comes from, when it was checked.
+    Saving writes all three into the draft (the `~` replaced, the source added to the entry's
+    sources, its reviewed date set), so a filled fact never keeps an old source or date."""
+    path = (request.values.get("path") or "")[:300]
+    line = request.values.get("line", "")
+    if not versions.valid_path(path) or not line.isdigit():
+        abort(404)
+    store = the_store()
+    try:
+        _, tree, _, _ = _state(store)
+    except StoreError as error:
+        return _failed("fact_fill", error)
+    gap = next((g for g in preview.checked(tree).gaps if g.path == path and g.line == int(line)), None)
+    if gap is None or path not in tree:
+        flash("その事実は見つかりませんでした（もう埋まっているかもしれません）。")
+        return redirect(url_for("admin.facts"))
+    field = gap.field.rsplit(".", 1)[-1]
+    today = dt.date.today().isoformat()  # the date the checks take as today (catalogue.inspect)
+    values = {"value": request.form.get("value", "").strip()[:300],
+              "source": request.form.get("source", "").strip()[:500],
+              "reviewed": request.form.get("reviewed", today).strip()[:10]}
+    problems: dict[str, str] = {}
+    if request.method == "POST":
+        if not values["value"] or values["value"] in ("~", "null"):
+            problems["value"] = "値を書いてください。"
+        if not values["source"]:
+            problems["source"] = "根拠（ページのアドレスか資料名）を書いてください。"
+        try:
+            dt.date.fromisoformat(values["reviewed"])
+        except ValueError:
+            problems["reviewed"] = "確認した日を 2026-12-02 の形で書いてください。"
+        if not problems:
+            filled = versions.fill_fact(tree[path], gap.line, values["value"], values["source"],
+                                        values["reviewed"])
+            if filled is None:
+                flash("このファイルの形では、フォームで埋められません。下の編集ページで直接書いてください。")
+                return redirect(url_for("admin.catalogue_edit", path=path))
+            try:
+                store.save_draft(path, filled, g.staff.actor, before=tree[path])
+            except StoreError as error:
+                return _failed("fact_fill", error)
+            flash(f"{FACT_FIELDS.get(field, field)} を下書きに入れました（まだ公開されていません）。"
+                  "書き方のエラーがないか、下で確かめてください。")
+            return redirect(url_for("admin.catalogue_edit", path=path) + f"#line-{gap.line}")
+    return render_template("admin_fact_fill.html", gap=gap, field=FACT_FIELDS.get(field, field),
+                           line_text=tree[path].splitlines()[gap.line - 1], values=values,
+                           problems=problems, label=label_of(path)), (400 if problems else 200)
