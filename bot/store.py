@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 T = TypeVar("T")
 log = logging.getLogger("bot.store")
@@ -616,15 +616,22 @@ class Store:
         return self._run(lambda c: [_version(row) for row in self._execute(c, query, params).fetchall()])
 
     def publish(self, files: dict[str, str], digest: str, actor: str, note: str, *,
-                action: str = "catalogue.publish", target: str = "", clear_draft: bool = True) -> int:
+                action: str = "catalogue.publish", target: str = "", clear_draft: bool = True,
+                based_on: int | Literal["any"] | None = "any") -> int:
         """Write a new version (the whole tree), end the draft and mark the questions it fixes;
-        in the audit log with the version before and after. The new version's id."""
+        in the audit log with the version before and after. The new version's id.
+
+        `based_on`: the newest version id the tree was made from (None: the repository's
+        files); PublishConflict if another version was published meanwhile, so two
+        publishers at once cannot undo each other's change without seeing it."""
         moment = timestamp(now())
 
         def work(connection: Any) -> int:
             row = self._execute(connection, "SELECT id, files FROM catalogue_versions"
                                             " ORDER BY id DESC LIMIT 1").fetchone()
             before_id, before_files = (None, None) if row is None else (int(row[0]), json.loads(row[1]))
+            if based_on != "any" and based_on != before_id:
+                raise PublishConflict(f"version {before_id} was published meanwhile")
             changed = sorted(path for path in set(files) | set(before_files or {})
                              if (before_files or {}).get(path) != files.get(path)) \
                 if before_files is not None else sorted(files)
@@ -955,6 +962,10 @@ def _unanswered(row: Sequence[Any]) -> Unanswered:
 
 class StaffExists(StoreError):
     """An account of that name exists already (perhaps disabled)."""
+
+
+class PublishConflict(StoreError):
+    """Another catalogue version was published since the one a publish started from."""
 
 
 class StaffMissing(StoreError):

@@ -9,6 +9,7 @@ Plain Python, no Flask and no store.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import json
 import tempfile
@@ -138,9 +139,12 @@ def _scalar(value: str) -> str:
     """`value` as YAML: plain when YAML reads it back as the same text, else in double quotes."""
     item = value.strip()
     try:
-        plain = bool(item) and yaml.safe_load(item) == item and "#" not in item
+        loaded = yaml.safe_load(item)
     except yaml.YAMLError:
-        plain = False
+        loaded = None
+    # A date (reviewed: 2026-12-02) stays a date, as the files write it.
+    plain = bool(item) and "#" not in item and (
+        loaded == item or (isinstance(loaded, dt.date) and loaded.isoformat() == item))
     return item if plain else json.dumps(item, ensure_ascii=False)
 
 
@@ -175,4 +179,48 @@ def fill_fact(text: str, line: int, value: str, source: str, reviewed: str) -> s
         else:
             break
     lines.insert(last + 1, f"{item_indent}- {_scalar(source)}")
+    return "\n".join(lines) + ("\n" if text.endswith("\n") else "")
+
+
+# The one-line fields of a procedure or intent file that a form can edit field by field; the
+# rest (texts over several lines, lists, channels) stays in the YAML text area.
+FORM_FIELDS = {"title": "見出し（住民にわかる短い名前）", "legal_title": "正式な名前",
+               "label": "ボタンの文字", "who": "対象の方", "when": "いつまでに（期限）",
+               "urgent": "すぐにすること",
+               "fee": "手数料（facts/fees.yaml の id か、この手続きだけの文。わからないときは ~）",
+               "payment": "払い方（窓口とちがうときだけ）", "counter": "窓口（facts/counters.yaml の id）",
+               "contact": "係（facts/sections.yaml の id）", "processing": "交付までの日数など",
+               "city_page": "那珂市のこの手続きのページ", "reviewed": "内容を確認した日"}
+
+
+def form_fields(text: str) -> dict[str, str]:
+    """The FORM_FIELDS written on one line at the top level of the file, as staff see them
+    (`~` for not known)."""
+    found: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, rest = line.partition(":")
+        value = rest.split(" #", 1)[0].strip()
+        if not sep or key not in FORM_FIELDS or key in found or value[:1] in (">", "|", "[", "{", ""):
+            continue
+        try:
+            loaded = yaml.safe_load(value)
+        except yaml.YAMLError:
+            loaded = value
+        found[key] = "~" if loaded is None else str(loaded)
+    return found
+
+
+def set_form_fields(text: str, values: dict[str, str]) -> str:
+    """The text with those one-line fields rewritten (empty or `~`: not known); the rest as written."""
+    lines = text.splitlines()
+    done: set[str] = set()
+    current = form_fields(text)
+    for n, line in enumerate(lines):
+        key, sep, _ = line.partition(":")
+        if sep and key in values and key in current and key not in done:
+            done.add(key)
+            value = values[key].strip().replace("\n", " ")
+            if value == current[key]:
+                continue
+            lines[n] = f"{key}: {_scalar(value) if value not in ('', '~') else '~'}"
     return "\n".join(lines) + ("\n" if text.endswith("\n") else "")

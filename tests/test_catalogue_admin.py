@@ -217,3 +217,23 @@ def test_an_unconfirmed_fact_is_filled_by_a_form_with_its_source_and_date_into_t
     draft = versions.overlay(versions.read_tree(REPO_ROOT)[0], {counters: text})
     checked = versions.inspect(draft)
     assert checked.errors == () and checked.catalogue.counters[0].hours == "8:30〜17:15"
+
+
+def test_a_procedures_one_line_fields_have_a_form_and_a_mistake_shows_beside_its_field(client):
+    sign_in(client, "suzuki")
+    form = page(client, f"/admin/catalogue/edit?path={JUMINHYO}")
+    assert 'id="fields-form"' in form and 'name="title"' in form and 'name="reviewed"' in form
+    fields = dict(re.findall(r'<input id="field-([a-z_]+)" type="text" name="[a-z_]+" value="([^"]*)"', form))
+
+    shown = client.post("/admin/catalogue/edit", base_url=HTTPS, follow_redirects=True, data={
+        "csrf": csrf(form), "path": JUMINHYO, "mode": "fields",
+        **{**fields, "title": NEW_TITLE, "reviewed": "2099-01-01"}}).get_data(as_text=True)
+
+    text = client.events.store.draft()[JUMINHYO].text
+    assert f"title: {NEW_TITLE}\n" in text and "reviewed: 2099-01-01\n" in text
+    assert text.replace(f"title: {NEW_TITLE}", "").replace("reviewed: 2099-01-01", "") == (
+        (REPO_ROOT / JUMINHYO).read_text(encoding="utf-8")
+        .replace(f"title: {fields['title']}", "").replace(f"reviewed: {fields['reviewed']}", ""))
+    beside = re.search(r'<p class="field has-problem" data-field="reviewed">.*?</p>', shown, re.S)
+    assert beside is not None and "未来の日付" in beside.group(0)
+    assert 'data-field="title"' in shown and '<p class="field has-problem" data-field="title">' not in shown

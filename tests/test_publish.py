@@ -112,3 +112,14 @@ def test_export_writes_the_published_catalogue_and_import_loads_a_tree_as_a_draf
     (tmp_path / "out" / JUMINHYO).write_text("id: juminhyo\ntitle: [閉じていない\n", encoding="utf-8")
     code, _, err = run(capsys, monkeypatch, "catalogue", "import", str(tmp_path / "out"))
     assert code == 1 and "juminhyo.yaml" in err and "公開できません" in err
+
+
+def test_a_publish_made_from_an_older_version_is_refused_not_silently_undoing_the_other(store, tree):
+    from bot.store import PublishConflict
+
+    first = store.publish(tree, "d1", "sato", "はじめ", based_on=None)
+    store.publish(retitled(tree, "住民票A"), "d2", "tanaka", "Aさんの変更", based_on=first)
+
+    with pytest.raises(PublishConflict):
+        store.publish(retitled(tree, "住民票B"), "d3", "sato", "Bさんの変更", based_on=first)
+    assert "住民票A" in store.catalogue_version().files[JUMINHYO]

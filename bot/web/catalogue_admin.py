@@ -29,7 +29,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from bot import content, preview, report, versions
 from bot.catalogue import Catalogue
 from bot.logs import log_event
-from bot.store import LOCAL, DraftFile, Store, StoreError
+from bot.store import LOCAL, DraftFile, PublishConflict, Store, StoreError
 from bot.web.admin import admin, require, the_store
 from bot.web.context import services
 
@@ -71,6 +71,11 @@ def label_of(path: str, catalogue: Catalogue | None = None) -> str:
         if intent.path == path:
             return intent.title
     return path
+
+
+def has_form(path: str) -> bool:
+    """A procedure's or an intent's file: its one-line fields get a form of their own."""
+    return group_of(path) in ("procedures", "intents")
 
 
 def group_of(path: str) -> str:
@@ -133,7 +138,13 @@ def catalogue_edit() -> Any:
     except StoreError as error:
         return _failed("catalogue_edit", error)
     if request.method == "POST":
-        text = request.form.get("text", "").replace("\r\n", "\n").replace("\r", "\n")
+        if request.form.get("mode") == "fields" and path in tree:  # the form, one input per field
+            current = versions.form_fields(tree[path])
+            text = versions.set_form_fields(tree[path], {name: request.form.get(name, value)[:500]
+                                                         for name, value in current.items()})
+        else:
+            text = request.form.get("text", "")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
         if len(text) > MAX_TEXT:
             abort(413)
         if text and not text.endswith("\n"):
@@ -162,10 +173,15 @@ def catalogue_edit() -> Any:
     for problem in mine:
         by_line.setdefault(problem.line, []).append(problem)
     elsewhere = sorted({p.path for p in report_.errors if p.path != path})
+    fields = versions.form_fields(tree[path]) if has_form(path) else {}
+    field_problems = {name: [p for p in mine
+                             if p.field == name or p.field.startswith((f"{name}.", f"{name}["))]
+                      for name in fields}
     return render_template("admin_catalogue_edit.html", path=path, label=label_of(path),
                            text=tree[path], lines=tree[path].splitlines(), by_line=by_line,
                            problems=mine, errors=[p for p in mine if p.severity == "error"],
                            elsewhere=elsewhere, in_draft=draft.get(path), version_id=version_id,
+                           fields=fields, field_labels=versions.FORM_FIELDS, field_problems=field_problems,
                            local_time=report.local_time, label_of=label_of)
 
 
@@ -228,7 +244,7 @@ def catalogue_publish() -> Any:
     note = request.form.get("note", "").strip()[:500]
     store = the_store()
     try:
-        _, tree, _, draft = _state(store)
+        _, tree, version_id, draft = _state(store)
         if not draft:
             flash("公開する下書きがありません。")
             return redirect(url_for("admin.catalogue_index"))
@@ -237,7 +253,11 @@ def catalogue_publish() -> Any:
             flash(f"下書きにエラーが {len(checked.errors)} 件あるため、公開できません。")
             return redirect(url_for("admin.catalogue_preview")), 303
         new_id = store.publish(tree, checked.catalogue.version, who.actor,
-                               note or "（メモなし）", target=", ".join(sorted(draft))[:200])
+                               note or "（メモなし）", target=", ".join(sorted(draft))[:200],
+                               based_on=version_id)
+    except PublishConflict:
+        flash("ほかの人がいま公開しました。内容を確かめてから、もう一度公開してください。")
+        return redirect(url_for("admin.catalogue_preview"))
     except StoreError as error:
         return _failed("catalogue_publish", error)
     services().events.holder.refresh()
@@ -283,7 +303,7 @@ def catalogue_rollback() -> Any:
     store = the_store()
     try:
         old = store.catalogue_version(int(version))
-        base, _ = versions.published(store, _root())
+        base, latest_id = versions.published(store, _root())
         if old is None or path not in old.files:
             abort(404)
         tree = {**base, path: old.files[path]}
@@ -293,7 +313,11 @@ def catalogue_rollback() -> Any:
                   f"（エラー {len(checked.errors)} 件）。")
             return redirect(url_for("admin.catalogue_history", path=path))
         new_id = store.publish(tree, checked.catalogue.version, who.actor, f"版 {version} に戻す",
-                               action="catalogue.rollback", target=path, clear_draft=False)
+                               action="catalogue.rollback", target=path, clear_draft=False,
+                               based_on=latest_id)
+    except PublishConflict:
+        flash("ほかの人がいま公開しました。履歴を確かめてから、もう一度どうぞ。")
+        return redirect(url_for("admin.catalogue_history", path=path))
     except StoreError as error:
         return _failed("catalogue_rollback", error)
     services().events.holder.refresh()
