@@ -160,8 +160,8 @@ def _ask(args: argparse.Namespace) -> int:
     outcome = conversation.respond(Incoming("text", question))
     answer = outcome.answer
     assert answer is not None
-    if args.json:
-        print(json.dumps(answer.as_dict(), ensure_ascii=False))
+    if args.json:  # the matcher's answer, and what the resident was shown (several cards ...)
+        print(json.dumps({**answer.as_dict(), "shown": outcome.shown}, ensure_ascii=False))
     else:
         print(as_text(outcome.messages))
     if args.explain:

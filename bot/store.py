@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
+from bot.logs import log_event
+
 T = TypeVar("T")
 log = logging.getLogger("bot.store")
 STATES = ("new", "fixed", "ignored")
@@ -302,8 +304,8 @@ class SQLite:
                     os.close(descriptor)
             except OSError as error:
                 raise StoreError(f"{shm} was cut to {size} bytes and cannot be restored: {error}") from error
-        log.warning(json.dumps({"event": "store_shm_restored", "file": shm, "found_bytes": size,
-                                "restored_bytes": self._shm_size}))
+        log_event(log, "store_shm_restored", logging.WARNING, file=shm, found_bytes=size,
+                  restored_bytes=self._shm_size)
 
     def retryable(self, error: Exception) -> bool:
         message = str(error).lower()
