@@ -45,6 +45,7 @@ NAMED_FILES = {
     "procedures/facts/fees.yaml": "市の事実：手数料",
     "intents/synonyms.yaml": "言いかえ（同じ意味のことば）",
     "intents/texts.yaml": "決まった文（あいさつ・わからないとき）",
+    "intents/english.yaml": "英語の決まった文（外国の方へ）",
 }
 GROUPS = (("facts", "市の事実（1か所に書けば、使うすべての手続きに出ます）"),
           ("lists", "分類・言いかえ・決まった文"), ("procedures", "手続き"),
