@@ -71,7 +71,7 @@ def test_edit_see_the_mistake_preview_publish_and_the_other_instance_answers_wit
 
         # A full-width colon, as staff type it: the message stands on that line, in Japanese.
         page.get_by_label("内容（YAML").fill(original.replace("title:", "title：", 1))
-        page.get_by_role("button", name="下書きとして保存").click()
+        page.get_by_role("button", name="下書きとして保存", exact=True).click()
         page.locator("#problems").wait_for()
         assert "直すまで公開できません" in page.locator("#problems").inner_text()
         assert page.locator("tr.has-problem").count() >= 1
@@ -79,7 +79,7 @@ def test_edit_see_the_mistake_preview_publish_and_the_other_instance_answers_wit
 
         fixed = original.replace(f"title: {old_title}", f"title: {NEW_TITLE}", 1)
         page.get_by_label("内容（YAML").fill(fixed)
-        page.get_by_role("button", name="下書きとして保存").click()
+        page.get_by_role("button", name="下書きとして保存", exact=True).click()
         assert "エラーはありません" in page.get_by_role("status").inner_text()
         assert old_title in answer_of(other, fake_line, "住民票がほしい")  # a draft is never live
 
@@ -110,3 +110,7 @@ def test_edit_see_the_mistake_preview_publish_and_the_other_instance_answers_wit
         page.get_by_role("link", name="未確認の事実").click()
         page.locator("#fact-needs tbody tr").first.wait_for()
         screenshot(page, "admin-facts", full_page=False)
+        page.get_by_role("link", name="埋める").first.click()
+        # Sent with nothing written: refused, and the form stays.
+        page.get_by_role("button", name="下書きとして保存", exact=True).click()
+        assert page.locator("#fill-form").is_visible()
