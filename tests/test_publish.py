@@ -123,3 +123,23 @@ def test_a_publish_made_from_an_older_version_is_refused_not_silently_undoing_th
     with pytest.raises(PublishConflict):
         store.publish(retitled(tree, "住民票B"), "d3", "sato", "Bさんの変更", based_on=first)
     assert "住民票A" in store.catalogue_version().files[JUMINHYO]
+
+
+def test_the_preview_names_the_known_questions_a_draft_answers_otherwise_and_which_got_worse(catalogue):
+    from dataclasses import replace
+
+    from bot import preview
+    from bot.conversation import Conversation
+
+    cases = preview.eval_cases(REPO_ROOT / "tests" / "data")
+    assert len(cases) > 500 and not any("blind" in case["set"] for case in cases)
+    asked = [{"text": "住民票がほしい", "expect": ["juminhyo"], "set": "dev.jsonl"},
+             {"text": "印鑑証明がほしい", "expect": ["inkan-shomei"], "set": "dev.jsonl"}]
+    without = replace(catalogue, procedures=tuple(p for p in catalogue.procedures if p.id != "juminhyo"),
+                      version="without-juminhyo")
+
+    [changed] = preview.differences(Conversation(catalogue), Conversation(without), asked)
+
+    assert (changed.text, changed.before, changed.better) == ("住民票がほしい", "procedure:juminhyo", False)
+    cards = {card.id: card for card in preview.changed_cards(without, catalogue)}
+    assert "juminhyo" in cards and cards["juminhyo"].messages[0]["type"] == "flex"
