@@ -15,18 +15,28 @@ swapped in; a version that cannot be loaded is logged (catalogue_version_refused
 the last good catalogue keeps answering. Until something is published, the repository's
 files are served and watched as before.
 
-The check is started lazily by the thread that asks for the conversation, which keeps
-it fork-safe under gunicorn --preload (no long-lived thread to lose in the fork). Only
-the cheap part (a stat of each file) runs there; validating and indexing a changed
-catalogue takes seconds and runs in a short-lived thread, so no resident waits for it.
+One broken file is refused alone: when the errors are in some files only, those files
+are served as they were at the last good load and the other edits go out
+(catalogue_partly_refused names the refused files and why), so one staff member's
+mistake does not hold back everyone else's edits.
+
+The check is started by the thread that asks for the conversation, and by a watcher
+thread that looks at the same interval, so an edit is served before the next resident
+asks (an idle instance included). The watcher is started lazily, in the process that
+answers, which keeps it fork-safe under gunicorn --preload (a thread started before the
+fork would be lost in it); it holds the holder weakly and ends with it. Only the cheap
+part (a stat of each file) runs there; validating and indexing a changed catalogue
+takes seconds and runs in a short-lived thread, so no resident waits for it.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,6 +69,8 @@ class CatalogueHolder:
         self._loading: threading.Thread | None = None
         self._signature = self._scan()
         self._conversation = Conversation(content.load(root))
+        self._good_files = versions.read_tree(root)[0]  # the files as last served: one broken file's stand-in
+        self._watcher_pid: int | None = None
         self._checked = clock()
         self._requested = store is not None  # look in the store at the first use
         self._pending = False  # another check is wanted after the one under way
@@ -72,10 +84,35 @@ class CatalogueHolder:
         holder._store, holder.version_id, holder._refused = None, None, set()
         holder._lock, holder._signature, holder._conversation = threading.Lock(), (), conversation
         holder._checked, holder._requested, holder._pending = 0.0, False, False
+        holder._good_files, holder._watcher_pid = {}, None
         return holder
 
     @property
     def conversation(self) -> Conversation:
+        self._start_watcher()
+        return self._look()
+
+    def _start_watcher(self) -> None:
+        """Look at the interval even when nobody asks (once per process: threads do not survive a fork)."""
+        if not self.background or self.interval is None or self._watcher_pid == os.getpid():
+            return
+        self._watcher_pid = os.getpid()
+        pause = max(self.interval, 1.0)
+        holder = weakref.ref(self)
+
+        def watch() -> None:
+            while True:
+                time.sleep(pause)
+                alive = holder()
+                if alive is None:  # the app is gone (tests build many): the watcher goes too
+                    return
+                alive.request_check()
+                alive._look()
+                del alive
+
+        threading.Thread(target=watch, name="catalogue-watch", daemon=True).start()
+
+    def _look(self) -> Conversation:
         if self.interval is not None and (
                 self._requested or self._clock() - self._checked >= self.interval):
             self._checked, self._requested = self._clock(), False
@@ -115,7 +152,7 @@ class CatalogueHolder:
     def refresh(self) -> None:
         """Look now, in the background (after a publish on this instance)."""
         self._requested = True
-        _ = self.conversation
+        self._look()
 
     def check(self) -> bool:
         """Reload if the files changed and the new catalogue is clean; True if swapped."""
@@ -135,17 +172,31 @@ class CatalogueHolder:
                 return False
             self._signature = signature  # a refused edit is retried when the files change again
             serving = self._conversation.catalogue.version
+            files, unreadable = versions.read_tree(self.root)
             report = content.inspect(self.root)
+            refused: list[str] = []
             if report.errors or report.catalogue is None:
-                log_event(log, "catalogue_refused", logging.ERROR, serving=serving,
+                # Only files edited since the last good load can be at fault: an error reported in
+                # another file (a reference to an id the edit broke) goes once that edit is held back.
+                edited = set(versions.changed(self._good_files, files)) | {u.path for u in unreadable}
+                refused = sorted(edited & ({p.path for p in report.errors} | {u.path for u in unreadable}))
+                files = {**{path: text for path, text in files.items() if path not in refused},
+                         **{path: self._good_files[path] for path in refused if path in self._good_files}}
+                alone = versions.inspect(files) if refused else None
+                if alone is None or alone.errors or alone.catalogue is None:
+                    log_event(log, "catalogue_refused", logging.ERROR, serving=serving,
+                              problems=[str(p) for p in report.errors][:50])
+                    return False
+                log_event(log, "catalogue_partly_refused", logging.ERROR, serving=serving, refused=refused,
                           problems=[str(p) for p in report.errors][:50])
-                return False
-            if report.catalogue.version == serving:
+                report = alone
+            if report.catalogue is None or report.catalogue.version == serving:
                 return False
             started = time.perf_counter()
             self._conversation = Conversation(report.catalogue)
-            versions: dict[str, Any] = {"from": serving, "to": report.catalogue.version}  # "from": a keyword
-            log_event(log, "catalogue_reloaded", **versions, procedures=len(report.catalogue.procedures),
+            self._good_files = files
+            moved: dict[str, Any] = {"from": serving, "to": report.catalogue.version}  # "from": a keyword
+            log_event(log, "catalogue_reloaded", **moved, procedures=len(report.catalogue.procedures),
                       build_ms=round((time.perf_counter() - started) * 1000, 1))
             return True
         except Exception:  # a reload must never break answering

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -53,7 +54,7 @@ def test_a_broken_edit_keeps_the_bot_answering_and_a_fixed_one_is_served(root, c
 
     assert "住民票を取る" in ask(client, "住民票がほしい")
     assert client.get("/healthz").get_json()["catalogue_version"] == first
-    assert "catalogue_refused" in caplog.text and "juminhyo.yaml" in caplog.text
+    assert "catalogue_partly_refused" in caplog.text and "juminhyo.yaml" in caplog.text
 
     edit(juminhyo, good.replace("title: 住民票を取る", "title: 住民票を取る（改訂）", 1))
     settle(client)
@@ -76,7 +77,8 @@ def test_an_alias_bomb_is_refused_and_the_last_good_catalogue_keeps_serving(root
 
     assert "住民票を取る" in ask(client, "住民票がほしい")
     assert client.get("/healthz").get_json()["catalogue_version"] == first
-    assert "catalogue_refused" in caplog.text and "別名" in caplog.text and "juminhyo.yaml" in caplog.text
+    assert "catalogue_partly_refused" in caplog.text and "別名" in caplog.text
+    assert '"refused": ["procedures/shomeisho/juminhyo.yaml"]' in caplog.text  # that file alone
 
 
 def test_files_are_looked_at_no_more_often_than_the_interval(root):
@@ -115,3 +117,32 @@ def test_a_conversation_given_to_the_app_is_never_reloaded(conversation):
     holder = CatalogueHolder.fixed(conversation)
     assert holder.conversation is conversation
     assert holder.check() is False
+
+
+def test_one_broken_file_is_refused_alone_and_the_other_edits_go_out(root, caplog):
+    client = create_app(Settings(catalogue_root=root, reload_interval=0)).test_client()
+    juminhyo = root / "procedures" / "shomeisho" / "juminhyo.yaml"
+    inkan = root / "procedures" / "shomeisho" / "inkan-shomei.yaml"
+    text = juminhyo.read_text(encoding="utf-8")
+    edit(juminhyo, text.replace("title: 住民票を取る", "title: 住民票（改訂）", 1))
+    edit(inkan, inkan.read_text(encoding="utf-8").replace("title: ", "title：", 1))  # a full-width colon
+    settle(client)
+
+    assert "住民票（改訂）" in ask(client, "住民票がほしい")  # one staff member's edit is served
+    assert "catalogue_partly_refused" in caplog.text and "inkan-shomei.yaml" in caplog.text
+    assert "印鑑証明" in ask(client, "印鑑証明がほしい")  # the broken file's last good text answers
+
+
+def test_an_edit_is_served_before_anyone_asks(root):
+    frozen = CatalogueHolder(root, interval=1.0, clock=lambda: 0.0)  # only the watcher can look
+    first = frozen.conversation.catalogue.version  # the first use starts the watcher
+    juminhyo = root / "procedures" / "shomeisho" / "juminhyo.yaml"
+    new = juminhyo.read_text(encoding="utf-8").replace("title: 住民票を取る", "title: 住民票（新）", 1)
+    edit(juminhyo, new)
+
+    for _ in range(100):
+        frozen.wait()
+        if frozen.conversation.catalogue.version != first:
+            break
+        time.sleep(0.1)
+    assert frozen.conversation.catalogue.procedure("juminhyo").title == "住民票（新）"
