@@ -285,7 +285,7 @@ class Matcher:
         return best
 
     def _terms(self, forms: Forms, text: str = "") -> dict[int, tuple[float, list[str]]]:
-        found: dict[int, dict[str, tuple[str, float]]] = {}
+        found: dict[int, dict[str, tuple[str, float, bool]]] = {}
         t = self.thresholds
         words: list[tuple[str, set[int]]] = []  # the question's word readings, made when needed
         for on_reading, query, index in ((False, forms.surface, self._term_index[0]),
@@ -317,12 +317,13 @@ class Matcher:
                 owner = found.setdefault(term.owner, {})
                 # One word found once, however written: 現況届 and げんきょうとどけ share a reading.
                 word = term.forms.reading or term.text
-                shown, before = owner.get(word, (term.text, 0.0))
-                owner[word] = (shown, max(before, weight))
+                shown, before, exact = owner.get(word, (term.text, 0.0, False))
+                owner[word] = (shown, max(before, weight), exact or score == 100.0)
         result: dict[int, tuple[float, list[str]]] = {}
         for entry, matched in found.items():
-            kept = _without_overlaps(matched)
-            result[entry] = (sum(weight for _, weight in kept.values()), [text for text, _ in kept.values()])
+            kept = _without_overlaps(matched, t.term_partial)
+            result[entry] = (sum(weight for _, weight, _ in kept.values()),
+                             [text for text, _, _ in kept.values()])
         return result
 
 
@@ -371,6 +372,14 @@ def _pair_set(text: str) -> set[str]:
     return set(pairs(text))
 
 
-def _without_overlaps(words: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
-    """Count 住民票 once when 住民票の写し also matched: keep a term not inside a longer one."""
-    return {w: v for w, v in words.items() if not any(w != o and w in o for o in words)}
+def _without_overlaps(words: dict[str, tuple[str, float, bool]],
+                      partial: float) -> dict[str, tuple[str, float, bool]]:
+    """Count 住民票 once when 住民票の写し also matched: keep a term not inside a longer one.
+
+    A term met only approximately that resembles one met exactly is the same word seen
+    twice (実印の証明 → 印鑑ノ証明 ≈ 印鑑証明 in 印鑑証明ヲ): the exact one counts alone.
+    """
+    kept = {w: v for w, v in words.items() if not any(w != o and w in o for o in words)}
+    exact = [w for w, v in kept.items() if v[2]]
+    return {w: v for w, v in kept.items()
+            if v[2] or not any(fuzz.ratio(o, w, score_cutoff=partial) for o in exact)}
