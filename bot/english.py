@@ -89,6 +89,16 @@ OUTSIDE = ["garbage", "trash", "garbage collection", "bulky waste", "road", "str
            "vote", "polling station", "pension", "health checkup", "vaccination", "marriage registration",
            "divorce", "public housing", "welfare", "bus", "library", "weather", "alien registration",
            "passport", "residence card", "visa", "immigration", "medical expenses overseas", "hospital bill"]
+# More topics foreign residents ask about that other offices handle, one intent each
+# (outside-en-NAME): a single entry holding every word would dilute its own shared wording.
+OUTSIDE_MORE = {
+    "license": ["driver's license", "driving license", "license conversion", "foreign license"],
+    "tax": ["income tax", "tax return", "year-end adjustment", "withholding tax", "withholding slip"],
+    "pension": ["pension refund", "lump-sum withdrawal", "national pension"],
+    "medical": ["see a doctor", "hospital", "medical treatment", "became ill", "medical costs"],
+    "life": ["welfare commissioner", "minsei-iin", "interpreter", "japanese class", "job", "work permit",
+             "school enrollment", "ambulance", "police", "lost item"],
+}
 
 
 # Follow-ups in English about the last card (see bot/followup.py for the Japanese ones).
@@ -142,6 +152,10 @@ def english_catalogue(catalogue: Catalogue) -> Catalogue:
     intents += (Intent(id=OUTSIDE_PREFIX + "en", title="not handled", reply="", keywords=tuple(OUTSIDE),
                        examples=tuple(OUTSIDE), source=("bot text",), reviewed=reviewed,
                        path="bot/english.py"),)
+    intents += tuple(Intent(id=f"{OUTSIDE_PREFIX}en-{name}", title="not handled", reply="",
+                            keywords=tuple(words), examples=tuple(words), source=("bot text",),
+                            reviewed=reviewed, path="bot/english.py")
+                     for name, words in OUTSIDE_MORE.items())
     return replace(catalogue, procedures=procedures, intents=intents, synonyms=())
 
 
