@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain
@@ -29,7 +30,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
-from bot.normalize import Forms, Normalizer, word_readings
+from bot.normalize import Forms, Normalizer, word_parts
 from bot.overlap import Overlap, pairs
 
 Kind = Literal["procedure", "intent", "clarify", "fallback"]
@@ -37,6 +38,7 @@ INTENT_PREFIX = "intent:"
 # Intents named outside-... are topics this bot does not handle (intents/outside-*.yaml):
 # matched like any entry, so their words count as evidence against every procedure.
 OUTSIDE_PREFIX = "outside-"
+_KANJI = re.compile(r"[\u3400-\u9fff]")
 
 
 @dataclass(frozen=True)
@@ -287,7 +289,7 @@ class Matcher:
     def _terms(self, forms: Forms, text: str = "") -> dict[int, tuple[float, list[str]]]:
         found: dict[int, dict[str, tuple[str, float, bool]]] = {}
         t = self.thresholds
-        words: list[tuple[str, set[int]]] = []  # the question's word readings, made when needed
+        words: list[tuple[str, set[int], set[int]]] = []  # the question's words, made when needed
         for on_reading, query, index in ((False, forms.surface, self._term_index[0]),
                                          (True, forms.reading, self._term_index[1])):
             for term_text, position in index.candidates(query):
@@ -304,7 +306,7 @@ class Matcher:
                     # question's words starts: 出生 シユツシヨウ is not in 転出証明書 テン|シユツ|シヨウメイ.
                     if (on_reading and text and term.forms.surface != term_text
                             and term.forms.surface not in forms.surface
-                            and not _starts_a_word(term_text, text, words)):
+                            and not _starts_a_word(term_text, text, words, term.forms.surface)):
                         continue
                 elif len(term_text) < 4 or len(term_text) > len(query):
                     continue
@@ -350,22 +352,36 @@ class _GramIndex:
         return [(self.terms[p], p) for p, n in shared.items() if n >= self._needed[p]]
 
 
-def _starts_a_word(reading: str, text: str, words: list[tuple[str, set[int]]]) -> bool:
-    """Whether `reading` occurs in `text`'s reading at the start of one of its words.
+def _starts_a_word(reading: str, text: str, words: list[tuple[str, set[int], set[int]]],
+                   written: str = "") -> bool:
+    """Whether `reading` occurs in `text`'s reading at the start of one of its words, and
+    where the question wrote kanji there, only kanji of the keyword as `written`.
 
-    When the reading is not there at all (a synonym replaced the resident's word), the
-    match is not questioned. `words` caches the question's reading and word starts.
+    改姓 カイセイ is not in 制度改正 (正 is another word read the same), while 引越し meets
+    引っ越し and はんこ meets 印鑑. When the reading is not there at all (a synonym replaced
+    the resident's word), the match is not questioned. `words` caches the question's
+    reading, its word starts and the positions of each kanji of the question's words.
     """
     if not words:
-        parts = word_readings(text)
-        starts, at = set(), 0
-        for part in parts:
+        starts: set[int] = set()
+        kanji: dict[int, str] = {}
+        joined, at = "", 0
+        for surface, part in word_parts(text):
             starts.add(at)
+            written_kanji = "".join(_KANJI.findall(surface))
+            if written_kanji:
+                for i in range(at, at + len(part)):
+                    kanji[i] = written_kanji
+            joined += part
             at += len(part)
-        words.append(("".join(parts), starts))
-    joined, starts = words[0]
+        words.append((joined, starts, kanji))  # type: ignore[arg-type]
+    joined, starts, kanji = words[0]  # type: ignore[misc]
     found = [i for i in range(len(joined)) if joined.startswith(reading, i)]
-    return not found or any(i in starts for i in found)
+    if not found:
+        return True
+    allowed = set(written)
+    return any(i in starts and all(set(kanji[k]) <= allowed for k in range(i, i + len(reading)) if k in kanji)
+               for i in found)
 
 
 def _pair_set(text: str) -> set[str]:

@@ -140,3 +140,20 @@ def test_a_kanji_keyword_read_across_two_words_is_not_found(matcher):
     # ... but a keyword typed in kana, or with other okurigana, is still found by its reading.
     _, ranked = matcher.rank("しゅっしょうとどけをだしたのでじどうてあてをもらいたい")
     assert any(e.startswith("ことば") and "出生" in e for c in ranked for e in c.evidence)
+
+
+def test_a_kanji_keyword_is_not_found_in_other_kanji_read_the_same(matcher):
+    # 改姓 (a name change, jidou-teate-henko-todoke) and 改正 both read カイセイ.
+    _, ranked = matcher.rank("制度改正で児童手当をもらえるようになりました")
+    assert not any(e.startswith("ことば") and "改姓" in e for c in ranked for e in c.evidence)
+    # ... written in kana it is the resident's word, and 引越し still meets 引っ越し.
+    _, ranked = matcher.rank("かいせいしたので児童手当の届けを出したい")
+    assert any(e.startswith("ことば") and "改姓" in e for c in ranked for e in c.evidence)
+    assert matcher.match("引越しで住民票を移したい").id == "hikkoshi"
+
+
+def test_a_keyword_seen_twice_through_a_synonym_counts_once(matcher):
+    # 実印の証明 folds to 印鑑ノ証明, which is nearly 印鑑証明: one word, not two.
+    _, ranked = matcher.rank("コンビニで住民票や印鑑証明を取りたい")
+    inkan = next(c for c in ranked if c.id == "inkan-shomei")
+    assert not any("実印の証明" in e for e in inkan.evidence)
