@@ -39,6 +39,8 @@ INTENT_PREFIX = "intent:"
 # matched like any entry, so their words count as evidence against every procedure.
 OUTSIDE_PREFIX = "outside-"
 _KANJI = re.compile(r"[\u3400-\u9fff]")
+# A question's reading, where its words start, and the kanji it wrote at each reading position.
+_Words = list[tuple[str, set[int], dict[int, str]]]
 
 
 @dataclass(frozen=True)
@@ -289,7 +291,7 @@ class Matcher:
     def _terms(self, forms: Forms, text: str = "") -> dict[int, tuple[float, list[str]]]:
         found: dict[int, dict[str, tuple[str, float, bool]]] = {}
         t = self.thresholds
-        words: list[tuple[str, set[int], set[int]]] = []  # the question's words, made when needed
+        words: _Words = []  # the question's words, made when needed
         for on_reading, query, index in ((False, forms.surface, self._term_index[0]),
                                          (True, forms.reading, self._term_index[1])):
             for term_text, position in index.candidates(query):
@@ -311,8 +313,16 @@ class Matcher:
                 elif len(term_text) < 4 or len(term_text) > len(query):
                     continue
                 else:
-                    score = fuzz.partial_ratio(term_text, query, score_cutoff=t.term_partial)
-                    if not score:
+                    aligned = fuzz.partial_ratio_alignment(term_text, query, score_cutoff=t.term_partial)
+                    if aligned is None or not aligned.score:
+                        continue
+                    score = aligned.score
+                    # A typo is made in kana: where the question wrote kanji the keyword does
+                    # not use, a reading one sound away is another word (交付 コウフ / 更新 コウシン).
+                    term = self.terms[position]
+                    if (on_reading and text and term.forms.surface != term_text
+                            and not _written_alike(query[aligned.dest_start:aligned.dest_end], text,
+                                                   words, term.forms.surface)):
                         continue
                 term = self.terms[position]
                 weight = self._term_weight[position] * score / 100
@@ -352,7 +362,7 @@ class _GramIndex:
         return [(self.terms[p], p) for p, n in shared.items() if n >= self._needed[p]]
 
 
-def _starts_a_word(reading: str, text: str, words: list[tuple[str, set[int], set[int]]],
+def _starts_a_word(reading: str, text: str, words: _Words,
                    written: str = "") -> bool:
     """Whether `reading` occurs in `text`'s reading at the start of one of its words, and
     where the question wrote kanji there, only kanji of the keyword as `written`.
@@ -362,6 +372,18 @@ def _starts_a_word(reading: str, text: str, words: list[tuple[str, set[int], set
     the resident's word), the match is not questioned. `words` caches the question's
     reading, its word starts and the positions of each kanji of the question's words.
     """
+    joined, starts, kanji = _question_words(text, words)
+    found = [i for i in range(len(joined)) if joined.startswith(reading, i)]
+    if not found:
+        return True
+    allowed = set(written)
+    return any(i in starts and all(set(kanji[k]) <= allowed for k in range(i, i + len(reading)) if k in kanji)
+               for i in found)
+
+
+def _question_words(text: str, words: _Words) -> tuple[str, set[int], dict[int, str]]:
+    """The question's reading, where its words start, and the kanji written at each reading
+    position; made once per question and kept in `words`."""
     if not words:
         starts: set[int] = set()
         kanji: dict[int, str] = {}
@@ -374,14 +396,23 @@ def _starts_a_word(reading: str, text: str, words: list[tuple[str, set[int], set
                     kanji[i] = written_kanji
             joined += part
             at += len(part)
-        words.append((joined, starts, kanji))  # type: ignore[arg-type]
-    joined, starts, kanji = words[0]  # type: ignore[misc]
-    found = [i for i in range(len(joined)) if joined.startswith(reading, i)]
-    if not found:
-        return True
+        words.append((joined, starts, kanji))
+    return words[0]
+
+
+def _written_alike(segment: str, text: str, words: _Words,
+                   written: str) -> bool:
+    """Whether the question's reading `segment` was written in kana, or in kanji of `written`."""
+    joined, _, kanji = _question_words(text, words)
     allowed = set(written)
-    return any(i in starts and all(set(kanji[k]) <= allowed for k in range(i, i + len(reading)) if k in kanji)
-               for i in found)
+    at = joined.find(segment)
+    if at < 0 or not segment:
+        return True
+    while at >= 0:
+        if all(set(kanji[k]) <= allowed for k in range(at, at + len(segment)) if k in kanji):
+            return True
+        at = joined.find(segment, at + 1)
+    return False
 
 
 def _pair_set(text: str) -> set[str]:

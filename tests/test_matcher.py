@@ -157,3 +157,11 @@ def test_a_keyword_seen_twice_through_a_synonym_counts_once(matcher):
     _, ranked = matcher.rank("コンビニで住民票や印鑑証明を取りたい")
     inkan = next(c for c in ranked if c.id == "inkan-shomei")
     assert not any("実印の証明" in e for e in inkan.evidence)
+
+
+def test_a_reading_one_sound_away_is_a_typo_only_in_kana(matcher):
+    # マイナンバーカードの交付 (…コウフ) is one sound from マイナンバーカードの更新 (…コウシン).
+    _, ranked = matcher.rank("マイナンバーカードの更新はいつからできる")
+    shinsei = next(c for c in ranked if c.id == "mynumber-card-shinsei")
+    assert not any("交付" in e for e in shinsei.evidence)
+    assert matcher.match("マイナンバーカードの更新はいつからできる").id == "mynumber-card-koushin"
