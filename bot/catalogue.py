@@ -47,6 +47,14 @@ CHANNEL_FIELDS = ("kind", "url", "url_source", "need", "hours", "note")
 CITY_SITE = "https://www.city.naka.lg.jp/"
 FACTS_DIR = "facts"  # procedures/facts/: city facts, not procedures
 TOP_FILES = frozenset({"city.yaml", "categories.yaml", "facets.yaml"})
+_BARE_NUMBER = re.compile(r"^[0-9０-９][0-9０-９,，.]*$")
+# Text that still sends residents to the city hall for a fact the card now shows.
+_PLEASE_ASK = "(ご確認ください|おたずねください|お問い合わせください)"
+_ASKS_FOR = {
+    "fee": re.compile(r"(手数料|金額)[^。]*?" + _PLEASE_ASK),
+    "hours": re.compile(r"(受付時間|受付の時間)[^。]*?" + _PLEASE_ASK),
+}
+_FACT_WORDS = {"fee": "手数料", "hours": "受付時間"}
 MIN_EXAMPLES = 8  # fewer is a warning: the matcher learns residents' words from these
 
 
@@ -552,9 +560,9 @@ class _Reader:
             fees.append(Fee(
                 id=fee_id,
                 name=self._text((*at, "name")) or "",
-                counter=self._text((*at, "counter"), nullable=True),
+                counter=self._money((*at, "counter"), nullable=True),
                 # Written only where a store can issue it; ~ there means "not confirmed".
-                konbini=self._text((*at, "konbini"), required=False, nullable=True),
+                konbini=self._money((*at, "konbini"), required=False, nullable=True),
             ))
         self._unique([f.id for f in fees], "fees", "id")
         return fees
@@ -622,7 +630,22 @@ class _Reader:
         )
         if self._has(("en",)):
             procedure = replace(procedure, en=self._english(procedure))
+        self._no_stale_asking(procedure)
         return procedure
+
+    def _no_stale_asking(self, p: Procedure) -> None:
+        """A card must not say 「手数料は市役所でご確認ください」 under the fee it shows."""
+        known = {"fee": p.fee, "hours": p.hours}
+        texts: list[tuple[FieldPath, str | None]] = [(("note",), p.note), (("summary",), p.summary)]
+        texts += [(("channels", i, "note"), c.note) for i, c in enumerate(p.channels)]
+        for fact, pattern in _ASKS_FOR.items():
+            if not known[fact]:
+                continue
+            for at, text in texts:
+                if text and (found := pattern.search(text)):
+                    self._problem(at, f"「{found.group(0)}」とありますが、{_FACT_WORDS[fact]}はもう"
+                                      f"わかっています（カードに出ます）。この文を直してください",
+                                  severity="warning")
 
     def _english(self, procedure: Procedure) -> English | None:
         """The `en:` block: title, label, summary, need and hours per channel, fee, keywords.
@@ -828,8 +851,15 @@ class _Reader:
         if isinstance(value, str) and ID_PATTERN.match(value.strip()):
             fee = self._reference(("fee",), facts.fees, "手数料", "procedures/facts/fees.yaml")
             return (fee,) if fee is not None else ()
-        text = self._text(("fee",))
+        text = self._money(("fee",))
         return (Fee(id="", name="", counter=text),) if text else ()
+
+    def _money(self, at: FieldPath, required: bool = True, nullable: bool = False) -> str | None:
+        """A fee as residents read it: a bare number (300) says neither yen nor what for."""
+        text = self._text(at, required=required, nullable=nullable)
+        if text is not None and _BARE_NUMBER.match(text):
+            self._problem(at, f"金額には「円」をつけてください（例: {text}円）")
+        return text
 
     def _sources(self, at: FieldPath = ()) -> tuple[str, ...]:
         sources = self._texts((*at, "source"), required=True)

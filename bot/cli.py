@@ -25,6 +25,8 @@ from bot.followup import LocalMemory
 from bot.replies import as_text
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from bot.store import Store
 
 
@@ -76,6 +78,9 @@ def main(argv: list[str] | None = None) -> int:
     richmenu.set_defaults(handler=_richmenu)
 
     _staff_commands(commands)
+    from bot.staffcli import add_commands as staff_account_commands  # nakabot staff add|passwd|disable
+
+    staff_account_commands(commands)
 
     args = parser.parse_args(argv)
     try:
@@ -152,8 +157,8 @@ def _ask(args: argparse.Namespace) -> int:
     outcome = conversation.respond(Incoming("text", question))
     answer = outcome.answer
     assert answer is not None
-    if args.json:
-        print(json.dumps(answer.as_dict(), ensure_ascii=False))
+    if args.json:  # the matcher's answer, and what the resident was shown (several cards ...)
+        print(json.dumps({**answer.as_dict(), "shown": outcome.shown}, ensure_ascii=False))
     else:
         print(as_text(outcome.messages))
     if args.explain:
@@ -314,12 +319,39 @@ def _open_store() -> tuple[Settings, Store]:
     return settings, open_store(settings.database_url)
 
 
+def _existing_store() -> Store:
+    """The server's store for a report: said which one on stderr; never created (StoreMissing)."""
+    from bot.store import StoreMissing, describe, open_existing
+
+    url = Settings.from_env().database_url
+    try:
+        store = open_existing(url)
+    except StoreMissing:
+        raise StoreMissing(f"記録（データベース）がありません: {describe(url)}。サーバーと同じ "
+                           "DATABASE_URL を設定してください（空の記録は作りません）。") from None
+    print(f"記録: {describe(url)}", file=sys.stderr)
+    return store
+
+
+def _titles(args: argparse.Namespace) -> Callable[[str], str]:
+    """A procedure's or intent's title by its id, for staff; the id when unknown."""
+    try:
+        catalogue = content.load(_root(args))
+    except CatalogueError:
+        return str
+
+    def title(item: str) -> str:
+        found = catalogue.procedure(item) or catalogue.intent(item)
+        return found.title if found is not None else item
+    return title
+
+
 def _report(args: argparse.Namespace) -> int:
     from bot import report
     from bot.store import StoreError
 
     try:
-        _, store = _open_store()
+        store = _existing_store()
         since = report.day_start(args.since) if args.since else None
         until = report.day_start(args.until + dt.timedelta(days=1)) if args.until else None
         rows = store.unanswered(since, until, states=() if args.all else ("new",), channel=args.channel)
@@ -330,8 +362,10 @@ def _report(args: argparse.Namespace) -> int:
     if args.json:
         print(report.as_json(groups, args.since and args.since.isoformat(),
                              args.until and args.until.isoformat()))
-    elif args.csv:
-        sys.stdout.write(report.as_csv(groups))
+    elif args.csv:  # UTF-8 with a BOM, whatever the terminal's encoding: for Excel
+        sys.stdout.flush()
+        sys.stdout.buffer.write(report.as_csv(groups, _titles(args)).encode("utf-8"))
+        sys.stdout.buffer.flush()
     else:
         period = f"{args.since or '最初'} 〜 {args.until or '今日'}"
         print(report.as_text(groups, f"{period}、{'すべての状態' if args.all else '新規のみ'}"))
@@ -340,21 +374,22 @@ def _report(args: argparse.Namespace) -> int:
 
 def _report_mark(args: argparse.Namespace) -> int:
     from bot import report
+    from bot.staffcli import actor
     from bot.store import StoreError
 
     try:
-        _, store = _open_store()
+        store = _existing_store()
         if args.target.isdigit():
             ids, what = [int(args.target)], f"質問 {args.target}"
         else:
-            # The groups as `nakabot report` shows them with no options: every question still new.
-            found = report.find(report.group(store.unanswered(states=("new",))), args.target)
+            # A key as any report printed it: new groups first, then fixed or ignored ones.
+            found = report.find_in_any_state(store.unanswered(states=()), args.target)
             if found is None:
                 print(f"{args.target}: 見つかりません。nakabot report に出ている記号（g で始まる）か、"
                       "質問の番号を指定してください。", file=sys.stderr)
                 return 1
             ids, what = list(found.ids), f"グループ {found.key}（{found.count} 件）"
-        changed = store.mark(ids, args.state, args.note)
+        changed, _ = store.review(ids, actor(), args.target, state=args.state, note=args.note)
     except StoreError as error:
         print(f"記録を更新できません: {error}", file=sys.stderr)
         return 1

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from bot.catalogue import Catalogue, Intent, Procedure
-from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, THRESHOLDS, Answer, Matcher
+from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, THRESHOLDS, Answer, Candidate, Matcher
+from bot.normalize import Forms
 from bot.replies import (
     POSTBACK_MENU,
     LimitError,
@@ -162,7 +163,7 @@ def english_catalogue(catalogue: Catalogue) -> Catalogue:
 class EnglishMatcher(Matcher):
     """The Matcher over the English view, comparing the words that matter (content_of)."""
 
-    def rank(self, text: str, limit: int = 10):  # type: ignore[no-untyped-def]
+    def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
         return super().rank(content_of(text), limit)
 
     def match(self, text: str) -> Answer:

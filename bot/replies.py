@@ -395,10 +395,12 @@ class Replies:
         return buttons
 
     def _phone_buttons(self, p: Procedure, body: list[dict[str, Any]], primary: bool) -> list[dict[str, Any]]:
-        """A call button for every phone number the card shows, the section's (or the city's) first."""
-        numbers = [self._phone(p)]
-        for text in _texts(body):
-            numbers += [n for n in PHONE_IN_TEXT.findall(text) if n not in numbers]
+        """A call button for every phone number the card shows: an urgent one first (stop a
+        lost card), then the section's (or the city's), then the rest."""
+        numbers = PHONE_IN_TEXT.findall(p.urgent or "")[:1]
+        for number in [self._phone(p)] + [n for text in _texts(body) for n in PHONE_IN_TEXT.findall(text)]:
+            if number not in numbers:
+                numbers.append(number)
         return [_button(f"電話する {number}", {"type": "uri", "uri": "tel:" + number.replace("-", "")},
                         primary=primary and index == 0)
                 for index, number in enumerate(numbers)]

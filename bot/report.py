@@ -20,7 +20,7 @@ import hashlib
 import io
 import json
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 from rapidfuzz import fuzz, process
@@ -54,6 +54,9 @@ class Group:
     candidates: tuple[tuple[str, float], ...]  # ids the matcher thought of, most often first
     states: dict[str, int]
     ids: tuple[int, ...]
+    # What the bot replied: (kind, the procedure or intent shown or None, how many), most first.
+    answers: tuple[tuple[str, str | None, int], ...] = ()
+    notes: tuple[str, ...] = ()  # staff's notes on its questions, most common first
 
     def as_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -106,6 +109,9 @@ def _summary(leader: str, rows: list[Unanswered]) -> Group:
         candidates=tuple((c, best[c]) for c in top),
         states=dict(Counter(r.state for r in rows).most_common()),
         ids=tuple(sorted(r.id for r in rows)),
+        answers=tuple((kind, answer, n) for (kind, answer), n in
+                      Counter((r.kind, r.answer_id) for r in rows).most_common()),
+        notes=tuple(note for note, _ in Counter(r.note for r in rows if r.note).most_common()),
     )
 
 
@@ -125,6 +131,32 @@ def day_start(day: dt.date) -> dt.datetime:
 
 def find(groups: Sequence[Group], key: str) -> Group | None:
     return next((g for g in groups if g.key == key.strip().lower()), None)
+
+
+def find_in_any_state(rows: Sequence[Unanswered], key: str, similar: float = SIMILAR) -> Group | None:
+    """A group key as any report printed it: among the new questions (`nakabot report`), then
+    the fixed or ignored ones (a group marked by mistake, to put back with `mark KEY new`),
+    then all of them together (`nakabot report --all`)."""
+    new = [r for r in rows if r.state == "new"]
+    reviewed = [r for r in rows if r.state != "new"]
+    for subset in (new, reviewed, rows):
+        found = find(group(subset, similar), key) if subset else None
+        if found is not None:
+            return found
+    return None
+
+
+KIND_LABELS = {"fallback": "わからないと返事（市役所の案内）", "clarify": "聞き返し（候補を表示）",
+               "procedure": "手続きを案内（自信が低い）", "intent": "あいさつ等で返事（自信が低い）",
+               "unhelpful": "案内したが「役に立たなかった」"}
+
+
+def matches(row: Unanswered, text: str = "", kind: str = "") -> bool:
+    """Whether a question is in the staff's search: `text` in what was asked, of this reply kind."""
+    if kind and row.kind != kind:
+        return False
+    needle = text.strip().casefold()
+    return not needle or needle in row.text.casefold() or needle in row.normalized.casefold()
 
 
 # --- output ----------------------------------------------------------------------------
@@ -153,24 +185,30 @@ def as_json(groups: Sequence[Group], since: str | None, until: str | None) -> st
                       ensure_ascii=False, indent=1)
 
 
-CSV_COLUMNS = ["key", "count", "residents", "first_seen", "last_seen", "kinds", "candidates", "states",
-               *(f"example_{n}" for n in range(1, EXAMPLES + 1))]
+CSV_COLUMNS = ["記号", "件数", "人数", "最初", "最後", "ボットの返事", "候補の手続き", "状態",
+               *(f"質問の例{n}" for n in range(1, EXAMPLES + 1)), "メモ"]
+STATE_LABELS = {"new": "未対応", "fixed": "対応済み", "ignored": "対象外"}
+BOM = "\ufeff"  # Excel on Japanese Windows reads UTF-8 only with it (else as Shift-JIS: 文字化け)
 
 
-def as_csv(groups: Sequence[Group]) -> str:
-    """For a spreadsheet: no cell starts a formula (bot/sanitize.py)."""
+def as_csv(groups: Sequence[Group], title: Callable[[str], str] = str) -> str:
+    """For Excel: a BOM, Japanese headers, procedure titles (`title(id)`), and no cell that
+    starts a formula (bot/sanitize.py). Write it as UTF-8 bytes, as it is."""
     out = io.StringIO()
     # CRLF between rows (RFC 4180): a carriage return inside a cell is then quoted too.
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
     for g in groups:
         examples = [*g.examples, *[""] * EXAMPLES][:EXAMPLES]
+        replied = "、".join(
+            f"{KIND_LABELS.get(kind, kind)}{f'「{title(answer)}」' if answer else ''} {n}件"
+            for kind, answer, n in g.answers)
         writer.writerow(map(spreadsheet_cell, [
-            g.key, g.count, g.residents, g.first_seen, g.last_seen,
-            " ".join(f"{k}:{n}" for k, n in g.kinds.items()),
-            " ".join(f"{c}:{s:.0f}" for c, s in g.candidates),
-            " ".join(f"{k}:{n}" for k, n in g.states.items()), *examples]))
-    return out.getvalue()
+            g.key, g.count, g.residents, g.first_seen, g.last_seen, replied,
+            "、".join(title(c) for c, _ in g.candidates),
+            "、".join(f"{STATE_LABELS.get(k, k)} {n}件" for k, n in g.states.items()), *examples,
+            " / ".join(g.notes)]))
+    return BOM + out.getvalue()
 
 
 # --- daily counts ------------------------------------------------------------------------

@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from bot.logs import log_event
+
 T = TypeVar("T")
 log = logging.getLogger("bot.store")
 STATES = ("new", "fixed", "ignored")
@@ -99,7 +101,32 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX recent_topics_at ON recent_topics (at)",
     ),
+    (
+        # Staff accounts on /admin (issue 17): one per person, so the audit log can say who.
+        """CREATE TABLE staff (
+            name TEXT PRIMARY KEY,
+            password_hash TEXT NOT NULL,   -- werkzeug scrypt hash, never the password
+            role TEXT NOT NULL,            -- editor | publisher | admin
+            active INTEGER NOT NULL DEFAULT 1,
+            created TEXT NOT NULL,         -- UTC, ISO 8601
+            changed TEXT NOT NULL
+        )""",
+        # Whose session it is; NULL for one opened with the shared bootstrap password.
+        "ALTER TABLE admin_sessions ADD COLUMN staff TEXT",
+        # Every change staff make: who, when, what, before and after (JSON, never a password).
+        """CREATE TABLE audit_log (
+            id {id},
+            at TEXT NOT NULL,              -- UTC, ISO 8601
+            actor TEXT NOT NULL,           -- staff name, or cli:<os user>, or the shared password
+            action TEXT NOT NULL,          -- staff.add | staff.passwd | staff.disable | unanswered.mark ...
+            target TEXT NOT NULL,
+            before TEXT,                   -- JSON
+            after TEXT                     -- JSON
+        )""",
+        "CREATE INDEX audit_log_at ON audit_log (at)",
+    ),
 )
+ROLES = ("editor", "publisher", "admin")  # each may do what the ones before it may
 
 
 @dataclass(frozen=True)
@@ -116,6 +143,27 @@ class Unanswered:
     resident: str | None
     state: str
     note: str | None
+
+
+@dataclass(frozen=True)
+class StaffAccount:
+    name: str
+    password_hash: str
+    role: str
+    active: bool
+    created: str
+    changed: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    before: Any  # decoded JSON, None when there was nothing before
+    after: Any
 
 
 @dataclass(frozen=True)
@@ -210,8 +258,8 @@ class SQLite:
                     os.close(descriptor)
             except OSError as error:
                 raise StoreError(f"{shm} was cut to {size} bytes and cannot be restored: {error}") from error
-        log.warning(json.dumps({"event": "store_shm_restored", "file": shm, "found_bytes": size,
-                                "restored_bytes": self._shm_size}))
+        log_event(log, "store_shm_restored", logging.WARNING, file=shm, found_bytes=size,
+                  restored_bytes=self._shm_size)
 
     def retryable(self, error: Exception) -> bool:
         message = str(error).lower()
@@ -388,24 +436,112 @@ class Store:
             return False
 
     # staff sessions: the cookie carries a random token, the store its hash until logout
-    def start_session(self, token: str, lifetime: dt.timedelta, at: dt.datetime | None = None) -> None:
+    def start_session(self, token: str, lifetime: dt.timedelta, at: dt.datetime | None = None,
+                      staff: str | None = None) -> None:
+        """`staff`: whose session (None: the shared bootstrap password's)."""
         moment = at or now()
 
         def work(connection: Any) -> None:
             self._execute(connection, "DELETE FROM admin_sessions WHERE expires < ?", (timestamp(moment),))
-            self._execute(connection, "INSERT INTO admin_sessions (id, expires) VALUES (?, ?)",
-                          (_token_hash(token), timestamp(moment + lifetime)))
+            self._execute(connection, "INSERT INTO admin_sessions (id, expires, staff) VALUES (?, ?, ?)",
+                          (_token_hash(token), timestamp(moment + lifetime), staff))
         self._run(work, write=True)
 
     def session_alive(self, token: str, at: dt.datetime | None = None) -> bool:
+        return self.session_owner(token, at) is not None
+
+    def session_owner(self, token: str, at: dt.datetime | None = None) -> tuple[str | None] | None:
+        """None when the session is over; else (staff name,), the name None for the shared password."""
         row = self._run(lambda c: self._execute(
-            c, "SELECT 1 FROM admin_sessions WHERE id = ? AND expires > ?",
+            c, "SELECT staff FROM admin_sessions WHERE id = ? AND expires > ?",
             (_token_hash(token), timestamp(at or now()))).fetchone())
-        return row is not None
+        return None if row is None else (row[0],)
 
     def end_session(self, token: str) -> None:
         self._run(lambda c: self._execute(
             c, "DELETE FROM admin_sessions WHERE id = ?", (_token_hash(token),)), write=True)
+
+    # staff accounts: every change goes into the audit log in the same transaction
+    def staff_account(self, name: str) -> StaffAccount | None:
+        row = self._run(lambda c: self._execute(
+            c, f"SELECT {_STAFF_COLUMNS} FROM staff WHERE name = ?", (name,)).fetchone())
+        return None if row is None else _staff(row)
+
+    def staff_accounts(self) -> list[StaffAccount]:
+        return self._run(lambda c: [_staff(row) for row in self._execute(
+            c, f"SELECT {_STAFF_COLUMNS} FROM staff ORDER BY name").fetchall()])
+
+    def active_staff_count(self) -> int:
+        return self._run(lambda c: int(self._execute(
+            c, "SELECT COUNT(*) FROM staff WHERE active = 1").fetchone()[0]))
+
+    def add_staff(self, name: str, password_hash: str, role: str, actor: str) -> None:
+        """A new account; StoreError when the name is taken (a disabled one too)."""
+        if role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+        moment = timestamp(now())
+
+        def work(connection: Any) -> None:
+            taken = self._execute(connection, "SELECT 1 FROM staff WHERE name = ?", (name,)).fetchone()
+            if taken:
+                raise StaffExists(name)
+            self._execute(connection, "INSERT INTO staff (name, password_hash, role, active, created,"
+                          " changed) VALUES (?, ?, ?, 1, ?, ?)", (name, password_hash, role, moment, moment))
+            self._audit(connection, actor, "staff.add", name, None, {"role": role, "active": True})
+        self._run(work, write=True)
+
+    def change_staff(self, name: str, actor: str, *, password_hash: str | None = None,
+                     role: str | None = None, active: bool | None = None) -> None:
+        """Change an account; its sessions end (a new password or a disabled account counts at once)."""
+        if role is not None and role not in ROLES:
+            raise ValueError(f"role must be one of {', '.join(ROLES)}")
+
+        def work(connection: Any) -> None:
+            row = self._execute(connection, f"SELECT {_STAFF_COLUMNS} FROM staff WHERE name = ?",
+                                (name,)).fetchone()
+            if row is None:
+                raise StaffMissing(name)
+            old = _staff(row)
+            new = {"role": role or old.role, "active": old.active if active is None else active}
+            self._execute(connection, "UPDATE staff SET password_hash = ?, role = ?, active = ?, changed = ?"
+                          " WHERE name = ?", (password_hash or old.password_hash, new["role"],
+                                              1 if new["active"] else 0, timestamp(now()), name))
+            self._execute(connection, "DELETE FROM admin_sessions WHERE staff = ?", (name,))
+            before: dict[str, Any] = {"role": old.role, "active": old.active}
+            after: dict[str, Any] = dict(new)
+            if password_hash is not None:
+                before["password"], after["password"] = "（以前のもの）", "（変更）"
+            action = ("staff.passwd" if password_hash is not None else
+                      "staff.disable" if active is False else "staff.change")
+            self._audit(connection, actor, action, name, before, after)
+        self._run(work, write=True)
+
+    # the audit log
+    def _audit(self, connection: Any, actor: str, action: str, target: str, before: Any, after: Any) -> int:
+        cursor = self._execute(
+            connection, "INSERT INTO audit_log (at, actor, action, target, before, after)"
+                        " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            (timestamp(now()), actor, action, target, _json_or_none(before), _json_or_none(after)))
+        return int(cursor.fetchone()[0])
+
+    def audit(self, actor: str, action: str, target: str, before: Any = None, after: Any = None) -> int:
+        """Write one audit entry on its own (for a change made elsewhere); its id."""
+        return self._run(lambda c: self._audit(c, actor, action, target, before, after), write=True)
+
+    def audit_log(self, limit: int = 200, action: str | None = None) -> list[AuditEntry]:
+        """The latest entries first."""
+        query, params = f"SELECT {_AUDIT_COLUMNS} FROM audit_log", list[Any]()
+        if action is not None:
+            query += " WHERE action = ?"
+            params.append(action)
+        query += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        return self._run(lambda c: [_audit_entry(row) for row in self._execute(c, query, params).fetchall()])
+
+    def audit_entry(self, entry_id: int) -> AuditEntry | None:
+        row = self._run(lambda c: self._execute(
+            c, f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE id = ?", (entry_id,)).fetchone())
+        return None if row is None else _audit_entry(row)
 
     # webhook events
     def claim_event(self, event_id: str, at: dt.datetime | None = None) -> bool:
@@ -479,6 +615,55 @@ class Store:
                     f" WHERE id IN ({', '.join('?' for _ in chunk)})", [state, note, *chunk])
                 changed += cursor.rowcount
             return changed
+        return self._run(work, write=True)
+
+    def review(self, ids: Sequence[int], actor: str, target: str, *, state: str | None = None,
+               note: str | None = None) -> tuple[int, int | None]:
+        """Set the state and/or the note of these questions, in the audit log with what each was
+        before (so it can be undone); (how many changed, the audit entry's id or None)."""
+        if state is not None and state not in STATES:
+            raise ValueError(f"state must be one of {', '.join(STATES)}")
+        ids = list(ids)[:5000]
+
+        def work(connection: Any) -> tuple[int, int | None]:
+            before: list[list[Any]] = []
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                marks = ", ".join("?" for _ in chunk)
+                before += [list(row) for row in self._execute(
+                    connection, f"SELECT id, state, note FROM unanswered WHERE id IN ({marks}) ORDER BY id",
+                    chunk).fetchall()]
+            if not before:
+                return 0, None
+            for start in range(0, len(before), 500):
+                chunk = [row[0] for row in before[start:start + 500]]
+                marks = ", ".join("?" for _ in chunk)
+                self._execute(connection, "UPDATE unanswered SET state = COALESCE(?, state),"
+                                          f" note = COALESCE(?, note) WHERE id IN ({marks})",
+                              [state, note, *chunk])
+            after = {"state": state, "note": note, "count": len(before)}
+            entry = self._audit(connection, actor, "unanswered.note" if state is None else "unanswered.mark",
+                                target, {"rows": before}, after)
+            return len(before), entry
+        return self._run(work, write=True)
+
+    def undo_review(self, entry_id: int, actor: str) -> int:
+        """Put the questions of an unanswered.mark/.note entry back as they were; how many."""
+        def work(connection: Any) -> int:
+            row = self._execute(connection, f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE id = ?",
+                                (entry_id,)).fetchone()
+            if row is None:
+                return 0
+            entry = _audit_entry(row)
+            if entry.action not in ("unanswered.mark", "unanswered.note") or not entry.before:
+                return 0
+            rows = entry.before.get("rows", [])
+            for id_, state, note in rows:
+                self._execute(connection, "UPDATE unanswered SET state = ?, note = ? WHERE id = ?",
+                              (state, note, id_))
+            self._audit(connection, actor, "unanswered.undo", entry.target, entry.after,
+                        {"undone": entry_id, "count": len(rows)})
+            return len(rows)
         return self._run(work, write=True)
 
     # daily counts: no text, no resident, only what was shown
@@ -559,6 +744,44 @@ def open_store(url: str) -> Store:
     return store
 
 
+class StoreMissing(StoreError):
+    """There is no store at that URL yet (a staff tool does not create one)."""
+
+
+def open_existing(url: str) -> Store:
+    """The store at DATABASE_URL, brought up to date, only if it exists: a tool reading
+    the server's records must not quietly create an empty one elsewhere (StoreMissing)."""
+    dialect = dialect_for(url)
+    path = getattr(dialect, "path", None)
+    if path is not None:
+        if path == ":memory:" or not Path(path).is_file():
+            raise StoreMissing(f"no store at {describe(url)}")
+        query = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"
+    else:
+        query = "SELECT to_regclass('schema_version')"
+    store = Store(dialect)
+    row = store._run(lambda c: store._execute(c, query).fetchone())
+    if row is None or row[0] is None:
+        store.close()
+        raise StoreMissing(f"no store at {describe(url)}")
+    store.migrate()
+    return store
+
+
+def describe(url: str) -> str:
+    """The store's URL as staff may see it: a SQLite file's full path; no password."""
+    if url.startswith("sqlite://"):
+        path = getattr(dialect_for(url), "path", ":memory:")
+        return "SQLite " + (path if path == ":memory:" else str(Path(path).resolve()))
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    user = f"{parts.username}@" if parts.username else ""
+    return f"PostgreSQL {user}{host}{port}{parts.path}"
+
+
 _COLUMNS = "id, at, channel, text, normalized, candidates, kind, answer_id, score, resident, state, note"
 
 
@@ -567,6 +790,33 @@ def _unanswered(row: Sequence[Any]) -> Unanswered:
     pairs = tuple((c["id"], float(c["score"])) for c in json.loads(candidates or "[]"))
     return Unanswered(int(id_), at, channel, text, normalized, pairs, kind, answer_id, float(score),
                       resident, state, note)
+
+
+class StaffExists(StoreError):
+    """An account of that name exists already (perhaps disabled)."""
+
+
+class StaffMissing(StoreError):
+    """No account of that name."""
+
+
+_STAFF_COLUMNS = "name, password_hash, role, active, created, changed"
+_AUDIT_COLUMNS = "id, at, actor, action, target, before, after"
+
+
+def _staff(row: Sequence[Any]) -> StaffAccount:
+    name, password_hash, role, active, created, changed = row
+    return StaffAccount(name, password_hash, role, bool(active), created, changed)
+
+
+def _audit_entry(row: Sequence[Any]) -> AuditEntry:
+    id_, at, actor, action, target, before, after = row
+    return AuditEntry(int(id_), at, actor, action, target, json.loads(before) if before else None,
+                      json.loads(after) if after else None)
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False)
 
 
 def _token_hash(token: str) -> str:

@@ -15,13 +15,13 @@ short-lived thread, so no resident's reply waits on a connect timeout.
 
 from __future__ import annotations
 
-import json
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable
 
+from bot.logs import log_event
 from bot.store import Store, StoreError, open_store
 
 log = logging.getLogger("bot.store")
@@ -99,10 +99,10 @@ class StoreHolder:
             wait *= 0.75 + random.random() / 2  # jitter, not secrets
             self._next_try = self.clock() + wait
             self.last_error = str(error)
-            log.error(json.dumps({"event": "store_failed", "action": "open", "error": str(error),
-                                  "attempt": self._failures, "next_try_s": round(wait, 1)}))
+            log_event(log, "store_failed", logging.ERROR, action="open", error=str(error),
+                      attempt=self._failures, next_try_s=round(wait, 1))
             return
         if self._failures:
-            log.info(json.dumps({"event": "store_opened", "after_attempts": self._failures + 1}))
+            log_event(log, "store_opened", after_attempts=self._failures + 1)
         self._store, self._failures, self.last_error = store, 0, None
 

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from bot import yamlmistakes
+
 FieldPath = tuple[str | int, ...]
 
 
@@ -74,9 +76,14 @@ def read_document(path: Path, shown_as: str) -> tuple[Document | None, list[Prob
             return None, [Problem(shown_as, 1, WHOLE_FILE,
                                   f"ファイルが大きすぎます（{size // 1024} KB）。{MAX_FILE_BYTES // 1024} KB "
                                   "以下にしてください（手続きごとにファイルを分けます）")]
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        raw = path.read_bytes()
+    except OSError as error:
         return None, [Problem(shown_as, 1, WHOLE_FILE, f"読み込めません: {error}")]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[:error.start].count(b"\n") + 1
+        return None, [Problem(shown_as, line, WHOLE_FILE, yamlmistakes.undecodable(raw))]
     # Parsed once: the node tree gives the line numbers, and the same tree builds the data.
     loader = _LOADER(text)
     try:
@@ -86,9 +93,8 @@ def read_document(path: Path, shown_as: str) -> tuple[Document | None, list[Prob
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        reason = error.problem or str(error)
-        return None, [Problem(shown_as, line, "(YAMLの書き方)", f"YAMLとして読めません: {reason}")]
+        line, message = yamlmistakes.explain(text, mark.line + 1 if mark else 1, error.problem or str(error))
+        return None, [Problem(shown_as, line, "(YAMLの書き方)", message)]
     finally:
         loader.dispose()
     document = Document(shown_as, data)

@@ -38,15 +38,20 @@ def csrf(page: str) -> str:
     return re.search(r'name="csrf" value="([^"]+)"', page).group(1)
 
 
-def login(client, password: str = PASSWORD):  # type: ignore[no-untyped-def]
+def login(client, password: str = PASSWORD, name: str = ""):  # type: ignore[no-untyped-def]
     token = csrf(client.get("/admin/login", base_url=HTTPS).get_data(as_text=True))
-    return client.post("/admin/login", data={"csrf": token, "password": password}, base_url=HTTPS)
+    return client.post("/admin/login", data={"csrf": token, "name": name, "password": password},
+                       base_url=HTTPS)
 
 
-def test_admin_does_not_exist_without_a_password_hash(conversation):
-    client = create_app(Settings(), conversation).test_client()
-    assert client.get("/admin/").status_code == 404
-    assert client.get("/admin/login").status_code == 404
+def test_without_an_account_or_a_shared_password_nothing_opens_admin(conversation):
+    client = bot_client(Settings(flask_secret_key="k" * 32), CatalogueHolder.fixed(conversation))
+
+    page = client.get("/admin/login", base_url=HTTPS).get_data(as_text=True)
+
+    assert "nakabot staff add 名前 --role admin" in page  # how to make the first admin
+    assert login(client, "").status_code == 401 and login(client, "anything at all").status_code == 401
+    assert client.get("/admin/", base_url=HTTPS).status_code == 302
 
 
 def test_pages_need_a_login(staff):
@@ -57,7 +62,7 @@ def test_pages_need_a_login(staff):
 def test_a_wrong_password_is_refused(staff):
     response = login(staff, "guess")
     assert response.status_code == 401
-    assert "パスワードが違います" in response.get_data(as_text=True)
+    assert "名前かパスワードが違います" in response.get_data(as_text=True)
     assert staff.get("/admin/", base_url=HTTPS).status_code == 302
 
 
@@ -66,7 +71,7 @@ def test_after_five_wrong_passwords_an_address_waits_five_minutes(staff, throttl
     throttle.clock = lambda: now[0]
     assert [login(staff, f"guess {n}").status_code for n in range(5)] == [401] * 5
     checked = []
-    monkeypatch.setattr("bot.web.admin.check_password_hash", lambda *a: checked.append(a) or True)
+    monkeypatch.setattr("bot.accounts.check_password_hash", lambda *a: checked.append(a) or True)
 
     refused = login(staff)  # even the right password: not checked at all
     assert refused.status_code == 429 and refused.headers["Retry-After"] == "301"

@@ -216,3 +216,27 @@ def test_a_file_too_large_is_refused_before_it_is_read(tree: Path):
     errors = [str(p) for p in content.inspect(tree).errors]
     expected = "procedures/shomeisho/juminhyo.yaml:1: (ファイル全体): ファイルが大きすぎます（"
     assert expected in "\n".join(errors)
+
+
+def fill_juminhyo_fee(tree: Path, counter: str) -> None:
+    path = tree / "procedures/facts/fees.yaml"
+    text = path.read_text(encoding="utf-8")
+    unknown = "name: 住民票の写し\n    counter: ~"
+    path.write_text(text.replace(unknown, f"name: 住民票の写し\n    counter: {counter}", 1), encoding="utf-8")
+
+
+def test_a_fee_without_yen_is_an_error_naming_the_field(tree: Path):
+    fill_juminhyo_fee(tree, "300")
+
+    errors = [str(p) for p in content.inspect(tree).errors]
+    expected = "counter: 金額には「円」をつけてください（例: 300円）"
+    assert any(e.startswith("procedures/facts/fees.yaml:") and expected in e for e in errors), errors
+
+
+def test_a_card_that_still_sends_residents_to_ask_for_a_fee_it_shows_is_warned_about(tree: Path):
+    fill_juminhyo_fee(tree, "300円")
+
+    warnings = [str(p) for p in content.inspect(tree).problems if p.severity == "warning"]
+    # juminhyo's convenience-store note: 「…手数料は、市役所でご確認ください。」
+    assert any(w.startswith("procedures/shomeisho/juminhyo.yaml:") and "channels[1].note" in w
+               and "手数料はもうわかっています" in w for w in warnings), warnings

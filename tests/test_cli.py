@@ -29,7 +29,11 @@ def test_ask_prints_the_answer_as_a_resident_reads_it(capsys, monkeypatch):
 def test_ask_json_has_the_contracted_keys(capsys, monkeypatch):
     _, out, _ = run(capsys, monkeypatch, "ask", "--json", "こんにちは")
     assert json.loads(out) == {"text": "こんにちは", "kind": "intent", "id": "greeting",
-                               "candidates": [], "score": json.loads(out)["score"]}
+                               "candidates": [], "score": json.loads(out)["score"],
+                               "shown": "intent:greeting"}
+    # Two procedures in one message: the JSON says both cards were shown.
+    _, out, _ = run(capsys, monkeypatch, "ask", "--json", "住民票と印鑑証明がほしい")
+    assert json.loads(out)["shown"] == "several:juminhyo+inkan-shomei"
 
 
 def test_ask_jsonl_answers_each_line_in_order(capsys, monkeypatch):

@@ -28,6 +28,7 @@ from conftest import (
     text_event,
 )
 from fake_line import FakeLine
+from full_disk import FullDisk
 
 from bot import cli, feedback
 from bot.config import Settings
@@ -411,20 +412,10 @@ def test_restore_reads_the_store_once_and_saves_each_missing_row_once(_own_datab
     assert sorted(r.text for r in real(states=())) == ["ペンギンの飼い方", "質問3", "質問4"]
 
 
-class _FullDisk(SQLite):
-    """SQLite's own SQLITE_FULL: the file may not grow by a single page."""
-
-    def connect(self) -> sqlite3.Connection:
-        connection = super().connect()
-        pages = connection.execute("PRAGMA page_count").fetchone()[0]
-        connection.execute(f"PRAGMA max_page_count = {pages}")
-        return connection
-
-
 def test_a_full_disk_costs_the_record_never_the_reply(client, fake_line, caplog, _own_database):
     shared = client.events
     shared.store.close()
-    shared.store = Store(_FullDisk(str(_own_database)))
+    shared.store = Store(FullDisk(str(_own_database)))
     texts = [f"{OFF_TOPIC}{'あ' * 2000}{n}" for n in range(10)]  # enough to need new pages
 
     for text in texts:
@@ -480,7 +471,7 @@ def test_a_store_unusable_at_start_is_opened_later_and_health_tells_until_then(
 def test_health_is_503_while_writes_fail(client, events, fake_line, _own_database):
     assert client.get("/healthz").status_code == 200
     events.store.close()
-    events.store = Store(_FullDisk(str(_own_database)), cool_off=0)
+    events.store = Store(FullDisk(str(_own_database)), cool_off=0)
 
     post(client, body_of(text_event(f"{OFF_TOPIC}{'あ' * 4000}")))  # too big for the full disk
     events.wait()

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import json
 import random
+import sys
 from types import SimpleNamespace
 
 import pytest
@@ -14,6 +15,7 @@ from rapidfuzz import fuzz
 from test_cli import run
 
 from bot import report
+from bot.cli import main
 from bot.store import Store, Unanswered, open_store
 
 NOV = dt.datetime(2026, 11, 2, 1, tzinfo=dt.UTC)  # 10:00 in Japan
@@ -87,10 +89,31 @@ def test_report_json_and_csv_carry_the_same_groups(store, capsys, monkeypatch):
     assert data["groups"][0]["candidates"] == [{"id": "gomi", "score": 40.0}]
 
     _, out, _ = run(capsys, monkeypatch, "report", "--csv")
-    rows = list(csv.DictReader(io.StringIO(out)))
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix(report.BOM))))
     assert list(rows[0]) == report.CSV_COLUMNS
-    assert [int(r["count"]) for r in rows] == [4, 1, 1]
-    assert rows[0]["example_1"] == "粗大ごみの出し方"
+    assert [int(r["件数"]) for r in rows] == [4, 1, 1]
+    assert rows[0]["質問の例1"] == "粗大ごみの出し方"
+
+
+def test_the_csv_opens_in_excel_on_japanese_windows_with_titles(store, capsys, monkeypatch, catalogue):
+    title = catalogue.procedure("juminhyo").title
+    store.record_unanswered(text="住民票がほしい", normalized="住民票ガホシイ",
+                            candidates=[("juminhyo", 51.0)], kind="procedure",
+                            answer_id="juminhyo", score=51.0, resident="k5", at=NOV)
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(io.BytesIO(), encoding="cp932"))  # a Windows console
+
+    assert main(["report", "--csv"]) == 0
+
+    sys.stdout.flush()
+    data = sys.stdout.buffer.getvalue()
+    assert data.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel does not guess Shift-JIS
+    text = data.decode("utf-8-sig")
+    header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+    assert header[:6] == ["記号", "件数", "人数", "最初", "最後", "ボットの返事"]
+    juminhyo = next(row for row in rows if row[8] == "住民票がほしい")
+    assert juminhyo[6] == title and "juminhyo" not in ",".join(juminhyo)
+    assert juminhyo[5] == f"手続きを案内（自信が低い）「{title}」 1件"
+    assert juminhyo[7] == "未対応 1件"
 
 
 def test_marking_a_group_fixed_hides_it_unless_all_is_asked(store, capsys, monkeypatch):
@@ -117,9 +140,34 @@ def test_an_unknown_group_is_an_error_that_says_what_to_use(store, capsys, monke
     assert code == 1 and "nakabot report" in err
 
 
-def test_an_empty_store_says_so(capsys, monkeypatch):
-    code, out, _ = run(capsys, monkeypatch, "report")
+def test_an_empty_store_says_so_and_which_store_it_read(capsys, monkeypatch, _own_database):
+    open_store(f"sqlite:///{_own_database}")  # as the server makes it at its start
+
+    code, out, err = run(capsys, monkeypatch, "report")
+
     assert code == 0 and "未回答の質問はありません" in out
+    assert f"記録: SQLite {_own_database}" in err
+
+
+def test_a_report_without_the_servers_store_refuses_and_creates_none(capsys, monkeypatch, _own_database):
+    code, out, err = run(capsys, monkeypatch, "report")
+
+    assert code == 1 and out == ""
+    assert "記録（データベース）がありません" in err and str(_own_database) in err and "DATABASE_URL" in err
+    assert not _own_database.exists()  # was: an empty database, and 「未回答の質問はありません」
+    assert run(capsys, monkeypatch, "report", "mark", "g123456", "new")[0] == 1
+    assert not _own_database.exists()
+
+
+def test_a_group_marked_by_mistake_is_put_back_by_its_key(store, capsys, monkeypatch):
+    key = report.group(store.unanswered())[0].key
+    assert run(capsys, monkeypatch, "report", "mark", key, "ignored")[0] == 0
+
+    code, out, err = run(capsys, monkeypatch, "report", "mark", key, "new")
+
+    assert code == 0 and "4 件" in out, err  # was 「見つかりません」: only numeric ids worked
+    assert report.group(store.unanswered())[0].key == key
+    assert [e.action for e in store.audit_log()] == ["unanswered.mark", "unanswered.mark"]
 
 
 HOSTILE = [
@@ -141,11 +189,12 @@ def test_csv_cells_from_residents_never_start_a_formula(capsys, monkeypatch, _ow
 
     _, out, _ = run(capsys, monkeypatch, "report", "--csv")
 
-    rows = list(csv.DictReader(io.StringIO(out, newline="")))
-    examples = [row[f"example_{n}"] for row in rows for n in (1, 2, 3) if row[f"example_{n}"]]
+    rows = list(csv.DictReader(io.StringIO(out.removeprefix(report.BOM), newline="")))
+    examples = [row[f"質問の例{n}"] for row in rows for n in (1, 2, 3) if row[f"質問の例{n}"]]
     assert sorted(examples) == sorted("'" + text for text in HOSTILE)  # shown as text, kept whole
     assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r", "＝"))
-                   for row in csv.reader(io.StringIO(out, newline="")) for cell in row)
+                   for row in csv.reader(io.StringIO(out.removeprefix(report.BOM), newline=""))
+                   for cell in row)
 
 
 def test_the_text_report_prints_no_terminal_escape_sequence(capsys, monkeypatch, _own_database):

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import itertools
-import sqlite3
 from pathlib import Path
 
 import pytest
+from full_disk import FullDisk
 
 from bot.store import SQLite, Store, StoreError, open_store
 from bot.storeholder import StoreHolder
@@ -81,20 +81,10 @@ def test_a_background_attempt_never_makes_the_caller_wait(tmp_path: Path):
     assert first is None and holder.store is not None and calls == 2
 
 
-class _FullDisk(SQLite):
-    """SQLite's own SQLITE_FULL: the file may not grow by a single page."""
-
-    def connect(self) -> sqlite3.Connection:
-        connection = super().connect()
-        pages = connection.execute("PRAGMA page_count").fetchone()[0]
-        connection.execute(f"PRAGMA max_page_count = {pages}")
-        return connection
-
-
 def test_a_store_whose_writes_fail_is_not_writable_until_one_succeeds(_own_database):
     open_store(f"sqlite:///{_own_database}").close()
     clock = Clock()
-    store = Store(_FullDisk(str(_own_database)), clock=clock)
+    store = Store(FullDisk(str(_own_database)), clock=clock)
     assert store.writable()  # rewriting one row in place needs no new page
 
     with pytest.raises(StoreError, match="full"):

@@ -1,7 +1,7 @@
 """The Flask app: one blueprint per page around the plain-Python core.
 
 webhook.py (POST /callback), health.py (/healthz), simulator.py and richmenu_preview.py
-(demo mode only), admin.py (/admin, only with ADMIN_PASSWORD_HASH). What they share is
+(demo mode only), admin.py (/admin, staff accounts). What they share is
 built here once (context.py); the events themselves are handled by bot/events.py.
 """
 
@@ -67,10 +67,11 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
     app.secret_key = settings.flask_secret_key or secrets.token_hex(32)
     app.config.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_HTTPONLY=True,
                       SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8))
-    if settings.admin_password_hash:  # otherwise /admin does not exist: 404
-        from bot.web.admin import admin
+    # /admin is always there: staff accounts live in the store (`nakabot staff add`), and
+    # ADMIN_PASSWORD_HASH opens it only until the first one exists (bot/accounts.py).
+    from bot.web.admin import admin
 
-        app.register_blueprint(admin)
+    app.register_blueprint(admin)
     if not settings.pseudonym_secret_from_env and not settings.demo:
         log_event(log, "config_warning", logging.WARNING,
                   message="NAKABOT_PSEUDONYM_SECRET is not set: resident keys change at every restart")
