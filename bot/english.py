@@ -97,6 +97,8 @@ OUTSIDE_MORE = {
     "tax": ["income tax", "tax return", "year-end adjustment", "withholding tax", "withholding slip"],
     "pension": ["pension refund", "lump-sum withdrawal", "national pension"],
     "medical": ["see a doctor", "hospital", "medical treatment", "became ill", "medical costs"],
+    "mynumber-system": ["My Number system", "what is My Number used for", "personal information leak",
+                        "is My Number safe", "safe to carry", "tell my number to my employer"],
     "life": ["welfare commissioner", "minsei-iin", "interpreter", "japanese class", "job", "work permit",
              "school enrollment", "ambulance", "police", "lost item"],
 }
