@@ -403,6 +403,8 @@ def _question_words(text: str, words: _Words) -> tuple[str, set[int], dict[int, 
 def _written_alike(segment: str, text: str, words: _Words,
                    written: str) -> bool:
     """Whether the question's reading `segment` was written in kana, or in kanji of `written`."""
+    if not _KANJI.search(text):  # all kana: no need to cut the question into words
+        return True
     joined, _, kanji = _question_words(text, words)
     allowed = set(written)
     at = joined.find(segment)
