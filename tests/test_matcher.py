@@ -74,9 +74,12 @@ def _cases(path: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize(("path", "top1", "top3", "rejected"), [
-    (DEV, 0.95, 0.99, 0.95),  # the development set (2026-11-30: 0.973 / 1.000 / 1.000)
-    # Written without seeing the catalogue or the dev set; tuned against since (0.960 / 0.972 / 1.000).
-    (RESIDENTS, 0.94, 0.95, 0.95),
+    # The development set (2026-11-30: 0.973 / 1.000 / 1.000; 2026-12-02: 0.982 / 1.000 / 1.000
+    # here, Japanese matcher only). Issue 16 asks for at least 0.97.
+    (DEV, 0.97, 0.99, 0.95),
+    # Written without seeing the catalogue or the dev set; tuned against since (2026-12-02:
+    # 0.972 / 0.972 / 1.000). Issue 16 asks for at least 0.96.
+    (RESIDENTS, 0.96, 0.96, 0.95),
     # Written blind on 2026-11-30; its misses were read once (0.912 / 0.931 / 0.975).
     (BLIND, 0.89, 0.91, 0.95),
     # Written blind later that day; 0.956 / 0.963 / 0.975 on arrival, 0.975 / 0.975 / 0.975
