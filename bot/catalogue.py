@@ -37,7 +37,7 @@ _JAPANESE = r"[\u3000-\u30ff\u4e00-\u9fff\uff01-\uff5e]"
 _JOINED_SPACE = re.compile(rf"(?<={_JAPANESE})[ \t]+(?={_JAPANESE})")
 # Japanese phone numbers: 0 + area/prefix, written with hyphens, 10 or 11 digits in all.
 PHONE_PATTERN = re.compile(r"^0\d{1,4}-\d{1,4}-\d{3,4}$")
-NOT_INTENTS = {"synonyms.yaml", "texts.yaml"}  # files in intents/ that hold no intent
+NOT_INTENTS = {"synonyms.yaml", "texts.yaml", "english.yaml"}  # files in intents/ that hold no intent
 # The fields of a procedure file (procedures/README.md lists them for staff; a test
 # keeps the two the same).
 PROCEDURE_FIELDS = ("id", "category", "title", "legal_title", "label", "summary", "who", "when", "urgent",
@@ -275,6 +275,33 @@ class Texts:
         return _PLACEHOLDER.sub(lambda found: values[found.group(1)], text)
 
 
+# What the bot says in English beside the procedures' en: blocks (intents/english.yaml).
+ENGLISH_TEXT_FIELDS = ("fallback", "not_handled", "menu", "clarify", "category", "no_english_yet")
+ENGLISH_BUTTON_FIELDS = ("menu", "none_of_these")
+
+
+@dataclass(frozen=True)
+class EnglishTexts:
+    """intents/english.yaml: the fixed English texts, names and intents, as staff wrote them."""
+
+    fallback: str
+    not_handled: str
+    menu: str
+    clarify: str
+    category: str
+    no_english_yet: str
+    menu_button: str
+    none_of_these_button: str
+    categories: Mapping[str, str]  # category id -> its English name
+    channels: Mapping[str, tuple[str, str]]  # channel kind -> (label, headline)
+    intents: tuple[tuple[str, tuple[str, ...], str], ...]  # (id, words, reply)
+    outside: tuple[tuple[str, tuple[str, ...]], ...]  # (topic, words) other offices handle
+
+    def fill(self, text: str, city: City) -> str:
+        """The text with {phone} replaced by the city's main number."""
+        return text.replace("{phone}", city.phone)
+
+
 @dataclass(frozen=True)
 class Catalogue:
     city: City
@@ -288,6 +315,7 @@ class Catalogue:
     sections: tuple[Section, ...] = ()
     counters: tuple[Counter, ...] = ()
     fees: tuple[Fee, ...] = ()
+    english: EnglishTexts | None = None  # None only in catalogues built by hand (tests)
 
     # Lookups by id, built once from the tuples above (not part of equality or repr).
     _procedures: dict[str, Procedure] = field(init=False, repr=False, compare=False)
@@ -413,6 +441,7 @@ class _Reader:
         ]
         synonyms = self._read_synonyms(intents_dir / "synonyms.yaml")
         texts = self._read_texts(intents_dir / "texts.yaml")
+        english = self._read_english(intents_dir / "english.yaml", category_ids)
 
         self._check_across(procedures, intents)
         ids = {p.id for p in procedures}
@@ -433,6 +462,7 @@ class _Reader:
                 intents=tuple(intents),
                 synonyms=synonyms,
                 texts=texts,
+                english=english,
                 version=self.digest.hexdigest()[:12],
                 facets=tuple(facets),
                 sections=tuple(sections),
@@ -756,6 +786,54 @@ class _Reader:
         self._sources()
         self._reviewed()
         return Texts(**found, path=self.doc.path, lines=lines)
+
+    def _read_english(self, path: Path, category_ids: set[str]) -> EnglishTexts | None:
+        if self._open(path) is None or self.doc is None:
+            return None
+        self.owner = "english"
+        self._known_fields({"texts", "buttons", "categories", "channels", "intents", "not_handled",
+                            "source", "reviewed"})
+        self._known_fields(set(ENGLISH_TEXT_FIELDS), ("texts",))
+        self._known_fields(set(ENGLISH_BUTTON_FIELDS), ("buttons",))
+        found: dict[str, str] = {}
+        for name in ENGLISH_TEXT_FIELDS:
+            text = self._text(("texts", name)) or ""
+            for placeholder in _PLACEHOLDER.findall(text):
+                if placeholder != "phone":
+                    self._problem(("texts", name),
+                                  f"「{{{placeholder}}}」は使えません（使えるのは {{phone}}）")
+            found[name] = text
+        for name in ENGLISH_BUTTON_FIELDS:
+            found[f"{name}_button"] = self._text(("buttons", name), max_length=limits.QUICK_LABEL) or ""
+        self._known_fields(category_ids, ("categories",))
+        categories = {c: self._text(("categories", c), max_length=limits.QUICK_LABEL) or c
+                      for c in sorted(category_ids)}
+        self._known_fields(set(CHANNEL_KINDS), ("channels",))
+        channels = {}
+        for kind in CHANNEL_KINDS:
+            self._known_fields({"label", "headline"}, ("channels", kind))
+            channels[kind] = (self._text(("channels", kind, "label")) or kind,
+                              self._text(("channels", kind, "headline")) or "")
+        intents = []
+        for name in self._mapping(("intents",)):
+            self._known_fields({"words", "reply"}, ("intents", name))
+            intents.append((str(name), self._texts(("intents", name, "words"), required=True),
+                            self._text(("intents", name, "reply")) or ""))
+        outside = [(str(name), self._texts(("not_handled", name), required=True))
+                   for name in self._mapping(("not_handled",))]
+        self._sources()
+        self._reviewed()
+        return EnglishTexts(**found, categories=MappingProxyType(categories),
+                            channels=MappingProxyType(channels), intents=tuple(intents),
+                            outside=tuple(outside))
+
+    def _mapping(self, at: FieldPath) -> list[Any]:
+        """The keys of a required mapping (「名前: 値」 lines), in the file's order."""
+        value = self._value(at)
+        if not isinstance(value, dict) or not value:
+            self._problem(at, "「名前: 値」の形で1つ以上書いてください")
+            return []
+        return list(value)
 
     # --- parts of a procedure ---------------------------------------------------------
     def _channels(self) -> tuple[Channel, ...]:

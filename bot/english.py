@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from bot.catalogue import Catalogue, Intent, Procedure
+from bot.catalogue import Catalogue, EnglishTexts, Intent, Procedure
+from bot.channels import DEFAULT_KIND
 from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, THRESHOLDS, Answer, Candidate, Matcher
 from bot.normalize import Forms
 from bot.replies import (
@@ -43,66 +44,6 @@ def content_of(text: str) -> str:
     """The words of an English text that are not STOP_WORDS, lower case."""
     words = [w for w in _WORDS.findall(text.lower()) if w not in STOP_WORDS]
     return " ".join(words) or text
-
-CHANNELS = {
-    "mynaportal": "Mynaportal (online)",
-    "ibaraki-e": "Ibaraki e-application (online)",
-    "konbini": "Convenience store",
-    "post": "By post",
-    "counter": "City hall counter",
-    "pay-app": "Smartphone payment app",
-    "pay-web": "Local tax payment website",
-    "pay-konbini": "Convenience store register",
-}
-HEADLINES = {
-    "mynaportal": "You can apply online",
-    "ibaraki-e": "You can apply online",
-    "konbini": "You can get it at a convenience store",
-    "post": "You can do it by post",
-    "counter": "At the city hall counter",
-    "pay-app": "You can pay with a smartphone app",
-    "pay-web": "You can pay online",
-    "pay-konbini": "You can pay at a convenience store",
-}
-CATEGORIES = {
-    "kosodate": "Children", "kaigo": "Long-term care", "hisai": "Disaster support",
-    "shomeisho": "Certificates", "cashless": "Paying taxes and fees", "mynumber": "My Number Card",
-    "digital": "Digital services", "todoke": "Moving, birth, death",
-}
-# The bot's own words in English: greetings and the like, matched like any entry.
-INTENTS = {
-    "greeting": (["hello", "hi", "good morning", "good evening", "hey"],
-                 "Hello. This is the Naka City procedure guide. Send a short message such as "
-                 "\"I need a residence certificate\", or choose from the buttons."),
-    "thanks": (["thank you", "thanks", "thank you very much"],
-               "You're welcome. Send another question any time."),
-    "help": (["menu", "help", "what can you do", "how to use"],
-             "This bot explains Naka City procedures: whether you can apply online, get a "
-             "certificate at a convenience store, what to bring and whom to ask. It cannot see "
-             "your personal records. Please do not send your My Number."),
-    "contact": (["phone number", "call the city", "talk to a person", "contact", "city hall address"],
-                "Please call Naka City Hall (main number) {phone}. Address: 1819-5 Fukuda, Naka City, "
-                "Ibaraki 311-0192."),
-}
-OUTSIDE = ["garbage", "trash", "garbage collection", "bulky waste", "road", "street light",
-           "school lunch menu", "nursery fee", "pet", "dog", "cat",
-           "register dog", "dog registration", "rabies shot", "water supply", "water bill", "election",
-           "vote", "polling station", "pension", "health checkup", "vaccination", "marriage registration",
-           "divorce", "public housing", "welfare", "bus", "library", "weather", "alien registration",
-           "passport", "residence card", "visa", "immigration", "medical expenses overseas", "hospital bill"]
-# More topics foreign residents ask about that other offices handle, one intent each
-# (outside-en-NAME): a single entry holding every word would dilute its own shared wording.
-OUTSIDE_MORE = {
-    "license": ["driver's license", "driving license", "license conversion", "foreign license"],
-    "tax": ["income tax", "tax return", "year-end adjustment", "withholding tax", "withholding slip"],
-    "pension": ["pension refund", "lump-sum withdrawal", "national pension"],
-    "medical": ["see a doctor", "hospital", "medical treatment", "became ill", "medical costs"],
-    "mynumber-system": ["My Number system", "what is My Number used for", "personal information leak",
-                        "is My Number safe", "safe to carry", "tell my number to my employer"],
-    "life": ["welfare commissioner", "minsei-iin", "interpreter", "japanese class", "job", "work permit",
-             "school enrollment", "ambulance", "police", "lost item"],
-}
-
 
 # Follow-ups in English about the last card (see bot/followup.py for the Japanese ones).
 FACT_WORDS = {
@@ -147,19 +88,24 @@ def english_catalogue(catalogue: Catalogue) -> Catalogue:
                 keywords=tuple(content_of(k) for k in p.en.keywords),
                 examples=tuple(content_of(e) for e in p.en.examples))
         for p in catalogue.procedures if p.en is not None)
-    reviewed = catalogue.city.reviewed
+    texts = _texts_of(catalogue)
+    reviewed, path = catalogue.city.reviewed, "intents/english.yaml"
     intents = tuple(Intent(id=name, title=name, reply=reply, keywords=tuple(map(content_of, words)),
-                           examples=tuple(map(content_of, words)),
-                           source=("bot text",), reviewed=reviewed, path="bot/english.py")
-                    for name, (words, reply) in INTENTS.items())
-    intents += (Intent(id=OUTSIDE_PREFIX + "en", title="not handled", reply="", keywords=tuple(OUTSIDE),
-                       examples=tuple(OUTSIDE), source=("bot text",), reviewed=reviewed,
-                       path="bot/english.py"),)
-    intents += tuple(Intent(id=f"{OUTSIDE_PREFIX}en-{name}", title="not handled", reply="",
-                            keywords=tuple(words), examples=tuple(words), source=("bot text",),
-                            reviewed=reviewed, path="bot/english.py")
-                     for name, words in OUTSIDE_MORE.items())
+                           examples=tuple(map(content_of, words)), source=("bot text",),
+                           reviewed=reviewed, path=path)
+                    for name, words, reply in texts.intents)
+    # One intent per topic other offices handle: one holding every word would dilute its wording.
+    intents += tuple(Intent(id=OUTSIDE_PREFIX + ("en" if topic == "general" else f"en-{topic}"),
+                            title="not handled", reply="", keywords=words, examples=words,
+                            source=("bot text",), reviewed=reviewed, path=path)
+                     for topic, words in texts.outside)
     return replace(catalogue, procedures=procedures, intents=intents, synonyms=())
+
+
+def _texts_of(catalogue: Catalogue) -> EnglishTexts:
+    if catalogue.english is None:  # only a catalogue built by hand has none
+        raise ValueError("the catalogue has no intents/english.yaml")
+    return catalogue.english
 
 
 class EnglishMatcher(Matcher):
@@ -179,9 +125,18 @@ class English:
 
     catalogue: Catalogue
     matcher: Matcher = field(init=False)
+    texts: EnglishTexts = field(init=False)
 
     def __post_init__(self) -> None:
         self.matcher = EnglishMatcher(english_catalogue(self.catalogue), ENGLISH_THRESHOLDS)
+        self.texts = _texts_of(self.catalogue)
+
+    def _say(self, text: str) -> str:
+        """One of intents/english.yaml's texts, the city's number filled in."""
+        return self.texts.fill(text, self.catalogue.city)
+
+    def _kind(self, kind: str) -> str:
+        return self.texts.channels[kind][0]
 
     def match(self, text: str) -> Answer:
         return self.matcher.match(text)
@@ -193,9 +148,9 @@ class English:
         if answer.kind == "intent" and answer.id:
             if answer.id.startswith(OUTSIDE_PREFIX):
                 return self.not_handled()
-            words_reply = INTENTS.get(answer.id)
-            if words_reply:
-                return [self._text(words_reply[1].format(phone=self.catalogue.city.phone), self._menu())]
+            reply = next((r for name, _, r in self.texts.intents if name == answer.id), None)
+            if reply:
+                return [self._text(self._say(reply), self._menu())]
         if answer.kind == "clarify":
             return self.clarify([c.id for c in answer.candidates])
         return self.fallback()
@@ -203,15 +158,14 @@ class English:
     def procedure(self, p: Procedure) -> list[Message]:
         en = p.en
         if en is None:  # no translation yet: the Japanese card, said so in English
-            return [self._text(f"This procedure is explained in Japanese only for now. "
-                               f"Please call Naka City Hall {self.catalogue.city.phone}.", self._menu())]
+            return [self._text(self._say(self.texts.no_english_yet), self._menu())]
         city = self.catalogue.city
         ask = f"Not confirmed: please ask Naka City Hall ({city.phone})"
         body: list[dict[str, Any]] = [_line(en.summary, size="md"), _separator()]
         kinds = [c.kind for c in p.channels]
-        headline = HEADLINES.get(kinds[0], HEADLINES["counter"]) if kinds else HEADLINES["counter"]
+        headline = self.texts.channels[kinds[0] if kinds else DEFAULT_KIND][1]
         if len(kinds) > 1:
-            headline += "\nAlso: " + ", ".join(CHANNELS[k] for k in kinds[1:])
+            headline += "\nAlso: " + ", ".join(self._kind(k) for k in kinds[1:])
         body.append(_line(headline, size="lg", weight="bold", color=ACCENT))
         for index, channel in enumerate(p.channels):
             detail = []
@@ -219,7 +173,7 @@ class English:
                 detail.append("What you need: " + "; ".join(en.need[index]))
             if index < len(en.hours) and en.hours[index]:
                 detail.append("Hours: " + str(en.hours[index]))
-            body.append(_section(CHANNELS[channel.kind], detail))
+            body.append(_section(self._kind(channel.kind), detail))
         body.append(_section("Fee", [_fee(p, ask)]))
         # Counter hours are not confirmed for any procedure yet (naka-facts.md): in both languages.
         body.append(_section("Counter hours", [ask if not p.hours else f"Please ask ({city.phone})"]))
@@ -234,14 +188,14 @@ class English:
         bubble = {
             "type": "bubble", "size": "giga",
             "header": {"type": "box", "layout": "vertical", "contents": [
-                _line(CATEGORIES.get(p.category, ""), size="sm", color=MUTED),
+                _line(self.texts.categories.get(p.category, ""), size="sm", color=MUTED),
                 _line(en.title, size="xl", weight="bold")]},
             "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": body},
             "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": footer},
         }
         related = [r for rid in p.related if (r := self.catalogue.procedure(rid)) and r.en]
         items = [_item(r.en.label, postback_for_procedure(r.id)) for r in related[:4] if r.en]
-        items.append(_item("Menu", POSTBACK_MENU))
+        items.append(_item(self.texts.menu_button, POSTBACK_MENU))
         card = {"type": "flex", "altText": f"{en.title}: {en.summary}"[:1500], "contents": bubble,
                 "quickReply": {"items": items}}
         return _checked([card])
@@ -255,26 +209,26 @@ class English:
         lines: list[str]
         if fact == "prepare":
             pairs = zip(p.channels, en.need, strict=False)
-            lines = [f"{CHANNELS[c.kind]}: " + "; ".join(need) for c, need in pairs if need] or [ask]
+            lines = [f"{self._kind(c.kind)}: " + "; ".join(need) for c, need in pairs if need] or [ask]
         elif fact == "fee":
             lines = [_fee(p, ask)]
         elif fact == "online":
             online = [c for c in p.channels if c.online]
-            lines = [f"Yes: {CHANNELS[c.kind]} {c.url or ''}".rstrip() for c in online] or [
+            lines = [f"Yes: {self._kind(c.kind)} {c.url or ''}".rstrip() for c in online] or [
                 "There is no online way for this procedure in this guide: "
-                + ", ".join(CHANNELS[c.kind] for c in p.channels) + "."]
+                + ", ".join(self._kind(c.kind) for c in p.channels) + "."]
         elif fact == "hours":
-            lines = [f"Counter: {ask}"] + [f"{CHANNELS[c.kind]}: {h}" for c, h in zip(p.channels, en.hours,
+            lines = [f"Counter: {ask}"] + [f"{self._kind(c.kind)}: {h}" for c, h in zip(p.channels, en.hours,
                                                                                       strict=False) if h]
         elif fact == "where":
-            lines = ["Where: " + ", ".join(CHANNELS[c.kind] for c in p.channels),
+            lines = ["Where: " + ", ".join(self._kind(c.kind) for c in p.channels),
                      "City hall: 1819-5 Fukuda, Naka City, Ibaraki 311-0192"]
         elif fact == "when":  # the deadline text is not translated: said so, never guessed
             lines = [f"The deadline is written in the Japanese guide only. Please ask Naka City Hall "
                      f"({city.phone})." if p.when else f"No deadline is given in this guide. {ask}"]
         else:
             lines = ["Contact: " + _contact(p, city.phone)]
-        items = [_item(en.label, postback_for_procedure(p.id)), _item("Menu", POSTBACK_MENU)]
+        items = [_item(en.label, postback_for_procedure(p.id)), _item(self.texts.menu_button, POSTBACK_MENU)]
         return _checked([self._text(f"[{en.title}]\n" + "\n".join(lines), items)])
 
     def clarify(self, ids: list[str]) -> list[Message]:
@@ -285,22 +239,17 @@ class English:
             p = self.catalogue.procedure(entry_id)
             if p is not None and p.en is not None:
                 items.append(_item(p.en.label, postback_for_procedure(p.id)))
-        items.append(_item("None of these", POSTBACK_MENU))
-        return _checked([self._text("Which procedure do you mean? Please choose below.", items)])
+        items.append(_item(self.texts.none_of_these_button, POSTBACK_MENU))
+        return _checked([self._text(self._say(self.texts.clarify), items)])
 
     def fallback(self) -> list[Message]:
-        return _checked([self._text(
-            "Sorry, I could not find a procedure for your question. Please send a short message such as "
-            "\"I need a residence certificate\" or \"child allowance\", or choose from the buttons. "
-            f"To talk to a person, call Naka City Hall (main) {self.catalogue.city.phone}.", self._menu())])
+        return _checked([self._text(self._say(self.texts.fallback), self._menu())])
 
     def not_handled(self) -> list[Message]:
-        return _checked([self._text(
-            "Sorry, this bot does not handle that topic. Please ask Naka City Hall (main) "
-            f"{self.catalogue.city.phone}; they will connect you to the right section.", self._menu())])
+        return _checked([self._text(self._say(self.texts.not_handled), self._menu())])
 
     def menu(self) -> list[Message]:
-        return _checked([self._text("Please choose a topic.", self._menu())])
+        return _checked([self._text(self._say(self.texts.menu), self._menu())])
 
     def category(self, category_id: str) -> list[Message]:
         procedures = [p for p in self.catalogue.in_category(category_id) if p.en is not None]
@@ -308,18 +257,19 @@ class English:
         buttons = [_button(label, {"type": "postback", "displayText": label,
                                    "data": POSTBACK_PREFIX + postback_for_procedure(pid)}, primary=False)
                    for pid, label in labels]
-        name = CATEGORIES.get(category_id, category_id)
-        header = [_line(name, size="lg", weight="bold"), _line("Choose a procedure.", size="md", color=MUTED)]
+        name = self.texts.categories.get(category_id, category_id)
+        header = [_line(name, size="lg", weight="bold"),
+                  _line(self._say(self.texts.category), size="md", color=MUTED)]
         bubble = {"type": "bubble", "size": "giga",
                   "header": {"type": "box", "layout": "vertical", "contents": header},
                   "body": {"type": "box", "layout": "vertical", "spacing": "sm",
                            "contents": buttons or [_line("No procedure in English here yet.", size="md")]}}
         alt = f"{name}: " + ", ".join(label for _, label in labels)
         return _checked([{"type": "flex", "altText": alt[:1500], "contents": bubble,
-                          "quickReply": {"items": [_item("Menu", POSTBACK_MENU)]}}])
+                          "quickReply": {"items": [_item(self.texts.menu_button, POSTBACK_MENU)]}}])
 
     def _menu(self) -> list[dict[str, Any]]:
-        return [_item(CATEGORIES.get(c.id, c.label)[:20], postback_for_category(c.id))
+        return [_item(self.texts.categories.get(c.id, c.label), postback_for_category(c.id))
                 for c in self.catalogue.categories]
 
     @staticmethod

@@ -105,3 +105,23 @@ def test_a_japanese_change_after_translation_is_flagged_until_the_english_follow
     path.write_text(path.read_text().replace(said, said + "（変更のテスト）", 1))
     flagged = [p for p in inspect(tmp_path).problems if "translated_from" in p.field]
     assert [(p.path, p.severity) for p in flagged] == [("procedures/shomeisho/juminhyo.yaml", "warning")]
+
+
+def test_the_english_texts_are_checked_like_the_japanese_ones(tmp_path):
+    import shutil
+
+    from bot import content
+
+    for folder in ("intents", "procedures", "richmenu"):
+        shutil.copytree(content.REPO_ROOT / folder, tmp_path / folder)
+    path = tmp_path / "intents" / "english.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("  todoke: Moving, birth, death\n", "")  # a category left without its name
+    text = text.replace("  menu: Menu\n", "  menu: A menu label far longer than twenty\n")
+    text = text.replace("call Naka City Hall (main) {phone}.", "call {city}.")
+    path.write_text(text, encoding="utf-8")
+
+    errors = [str(p) for p in content.inspect(tmp_path).errors]
+    assert any("intents/english.yaml" in e and "categories.todoke" in e for e in errors), errors
+    assert any("buttons.menu: 20文字以内" in e for e in errors), errors
+    assert any("texts.fallback: 「{city}」は使えません" in e for e in errors), errors

@@ -38,7 +38,8 @@ def test_the_guide_lists_every_channel_kind_and_no_other():
 def test_the_guide_names_every_file_the_catalogue_is_read_from():
     for name in ("procedures/city.yaml", "procedures/categories.yaml", "procedures/facets.yaml",
                  "procedures/facts/sections.yaml", "procedures/facts/counters.yaml",
-                 "procedures/facts/fees.yaml", "intents/synonyms.yaml", "intents/texts.yaml"):
+                 "procedures/facts/fees.yaml", "intents/synonyms.yaml", "intents/texts.yaml",
+                 "intents/english.yaml"):
         assert f"`{name}`" in GUIDE, name
 
 
