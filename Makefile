@@ -44,7 +44,7 @@ lint: $(INSTALLED)  ## style and types only (both also run in make test)
 
 screenshots: $(INSTALLED) system  ## redraw docs/screenshots/*.png from the browser test
 	NAKABOT_SCREENSHOTS=docs/screenshots $(BIN)/pytest tests/test_browser.py tests/test_card_heights.py \
-	  tests/test_browser_understanding.py
+	  tests/test_browser_understanding.py tests/test_catalogue_browser.py
 	$(BIN)/nakabot richmenu image docs/screenshots/richmenu.png
 
 check: $(INSTALLED)

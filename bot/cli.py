@@ -81,6 +81,9 @@ def main(argv: list[str] | None = None) -> int:
     from bot.staffcli import add_commands as staff_account_commands  # nakabot staff add|passwd|disable
 
     staff_account_commands(commands)
+    from bot.cataloguecli import add_commands as catalogue_commands  # nakabot catalogue export|import
+
+    catalogue_commands(commands)
 
     args = parser.parse_args(argv)
     try:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar
 
 from bot.logs import log_event
 
@@ -125,6 +125,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX audit_log_at ON audit_log (at)",
     ),
+    (
+        # Published catalogues (issue 17): each version is the whole tree of YAML files as
+        # text, so every instance sharing the store serves the same one (bot/reloader.py).
+        """CREATE TABLE catalogue_versions (
+            id {id},
+            at TEXT NOT NULL,              -- UTC, ISO 8601
+            actor TEXT NOT NULL,           -- who published
+            note TEXT NOT NULL,            -- what and why, in their words
+            digest TEXT NOT NULL,          -- the catalogue's version (Catalogue.version)
+            changed TEXT NOT NULL,         -- JSON list of the files that differ from the version before
+            files TEXT NOT NULL            -- JSON {"procedures/x/y.yaml": "text", ...}: the whole tree
+        )""",
+        # The one shared draft: files staff saved and nobody has published yet.
+        """CREATE TABLE catalogue_drafts (
+            path TEXT PRIMARY KEY,
+            text TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+        # Unanswered questions whose fix is in the draft: marked fixed when it is published.
+        """CREATE TABLE draft_fixes (
+            unanswered_id INTEGER PRIMARY KEY,
+            target TEXT NOT NULL,          -- the file the example went into
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL
+        )""",
+    ),
 )
 ROLES = ("editor", "publisher", "admin")  # each may do what the ones before it may
 
@@ -164,6 +191,25 @@ class AuditEntry:
     target: str
     before: Any  # decoded JSON, None when there was nothing before
     after: Any
+
+
+@dataclass(frozen=True)
+class CatalogueVersion:
+    id: int
+    at: str
+    actor: str
+    note: str
+    digest: str
+    changed: tuple[str, ...]
+    files: dict[str, str]  # empty when listed without them (Store.catalogue_versions)
+
+
+@dataclass(frozen=True)
+class DraftFile:
+    path: str
+    text: str
+    actor: str
+    at: str
 
 
 @dataclass(frozen=True)
@@ -543,6 +589,130 @@ class Store:
             c, f"SELECT {_AUDIT_COLUMNS} FROM audit_log WHERE id = ?", (entry_id,)).fetchone())
         return None if row is None else _audit_entry(row)
 
+    # the catalogue: published versions (whole trees) and the shared draft
+    def latest_version_id(self) -> int | None:
+        """The newest published version's id; None while the repository's files are served."""
+        row = self._run(lambda c: self._execute(c, "SELECT MAX(id) FROM catalogue_versions").fetchone())
+        return None if row is None or row[0] is None else int(row[0])
+
+    def catalogue_version(self, version_id: int | None = None) -> CatalogueVersion | None:
+        """One version with its files (the newest when no id is given)."""
+        query = f"SELECT {_VERSION_COLUMNS}, files FROM catalogue_versions"
+        params: tuple[Any, ...] = ()
+        if version_id is None:
+            query += " ORDER BY id DESC LIMIT 1"
+        else:
+            query += " WHERE id = ?"
+            params = (version_id,)
+        row = self._run(lambda c: self._execute(c, query, params).fetchone())
+        return None if row is None else _version(row)
+
+    def catalogue_versions(self, limit: int = 50, path: str | None = None) -> list[CatalogueVersion]:
+        """The newest versions first, without their files; with `path`, only those that changed it."""
+        query, params = f"SELECT {_VERSION_COLUMNS} FROM catalogue_versions", list[Any]()
+        if path is not None:
+            query += " WHERE changed LIKE ?"
+            params.append("%" + json.dumps(path, ensure_ascii=False) + "%")
+        query += " ORDER BY id DESC LIMIT ?"
+        params.append(limit)
+        return self._run(lambda c: [_version(row) for row in self._execute(c, query, params).fetchall()])
+
+    def publish(self, files: dict[str, str], digest: str, actor: str, note: str, *,
+                action: str = "catalogue.publish", target: str = "", clear_draft: bool = True,
+                based_on: int | Literal["any"] | None = "any") -> int:
+        """Write a new version (the whole tree), end the draft and mark the questions it fixes;
+        in the audit log with the version before and after. The new version's id.
+
+        `based_on`: the newest version id the tree was made from (None: the repository's
+        files); PublishConflict if another version was published meanwhile, so two
+        publishers at once cannot undo each other's change without seeing it."""
+        moment = timestamp(now())
+
+        def work(connection: Any) -> int:
+            row = self._execute(connection, "SELECT id, files FROM catalogue_versions"
+                                            " ORDER BY id DESC LIMIT 1").fetchone()
+            before_id, before_files = (None, None) if row is None else (int(row[0]), json.loads(row[1]))
+            if based_on != "any" and based_on != before_id:
+                raise PublishConflict(f"version {before_id} was published meanwhile")
+            changed = sorted(path for path in set(files) | set(before_files or {})
+                             if (before_files or {}).get(path) != files.get(path)) \
+                if before_files is not None else sorted(files)
+            cursor = self._execute(
+                connection, "INSERT INTO catalogue_versions (at, actor, note, digest, changed, files)"
+                            " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                (moment, actor, note, digest, json.dumps(changed, ensure_ascii=False),
+                 json.dumps(files, ensure_ascii=False)))
+            version_id = int(cursor.fetchone()[0])
+            fixed: list[int] = []
+            if clear_draft:
+                self._execute(connection, "DELETE FROM catalogue_drafts")
+                fixed = [int(r[0]) for r in self._execute(
+                    connection, "SELECT unanswered_id FROM draft_fixes ORDER BY unanswered_id").fetchall()]
+                self._execute(connection, "DELETE FROM draft_fixes")
+                for start in range(0, len(fixed), 500):
+                    chunk = fixed[start:start + 500]
+                    self._execute(connection, f"UPDATE unanswered SET state = 'fixed'"
+                                              f" WHERE id IN ({', '.join('?' for _ in chunk)})", chunk)
+            self._audit(connection, actor, action, target or f"v{version_id}",
+                        None if before_id is None else {"version": before_id},
+                        {"version": version_id, "files": changed[:100], "note": note,
+                         "fixed": len(fixed)})
+            return version_id
+        return self._run(work, write=True)
+
+    def draft(self) -> dict[str, DraftFile]:
+        """The files of the shared draft, by path."""
+        rows = self._run(lambda c: self._execute(
+            c, "SELECT path, text, actor, at FROM catalogue_drafts ORDER BY path").fetchall())
+        return {row[0]: DraftFile(*row) for row in rows}
+
+    def save_draft(self, path: str, text: str, actor: str, before: str | None = None) -> None:
+        """Put one file into the draft (never what residents see); audited with before and after."""
+        text = text.replace("\x00", "\ufffd")
+
+        def work(connection: Any) -> None:
+            row = self._execute(connection, "SELECT text FROM catalogue_drafts WHERE path = ?",
+                                (path,)).fetchone()
+            self._execute(connection, "INSERT INTO catalogue_drafts (path, text, actor, at)"
+                                      " VALUES (?, ?, ?, ?) ON CONFLICT (path)"
+                                      " DO UPDATE SET text = excluded.text,"
+                                      " actor = excluded.actor, at = excluded.at",
+                          (path, text, actor, timestamp(now())))
+            self._audit(connection, actor, "catalogue.draft", path,
+                        {"text": row[0] if row else before}, {"text": text})
+        self._run(work, write=True)
+
+    def discard_draft(self, actor: str, path: str | None = None) -> int:
+        """Drop one file from the draft, or the whole draft (and its pending fixes); how many files."""
+        def work(connection: Any) -> int:
+            if path is None:
+                count = self._execute(connection, "DELETE FROM catalogue_drafts").rowcount
+                self._execute(connection, "DELETE FROM draft_fixes")
+            else:
+                count = self._execute(connection, "DELETE FROM catalogue_drafts WHERE path = ?",
+                                      (path,)).rowcount
+                self._execute(connection, "DELETE FROM draft_fixes WHERE target = ?", (path,))
+            self._audit(connection, actor, "catalogue.discard", path or "（下書きすべて）", None,
+                        {"files": count})
+            return int(count)
+        return self._run(work, write=True)
+
+    def add_draft_fixes(self, ids: Sequence[int], target: str, actor: str) -> None:
+        """These questions count as fixed once the draft (with `target`) is published."""
+        moment = timestamp(now())
+
+        def work(connection: Any) -> None:
+            for id_ in ids:
+                self._execute(connection, "INSERT INTO draft_fixes (unanswered_id, target, actor, at)"
+                                          " VALUES (?, ?, ?, ?) ON CONFLICT (unanswered_id) DO UPDATE"
+                                          " SET target = excluded.target", (id_, target, actor, moment))
+        self._run(work, write=True)
+
+    def draft_fixes(self) -> dict[int, str]:
+        rows = self._run(lambda c: self._execute(
+            c, "SELECT unanswered_id, target FROM draft_fixes").fetchall())
+        return {int(row[0]): str(row[1]) for row in rows}
+
     # webhook events
     def claim_event(self, event_id: str, at: dt.datetime | None = None) -> bool:
         """True the first time this event id is seen, by any worker; False for a redelivery."""
@@ -796,12 +966,25 @@ class StaffExists(StoreError):
     """An account of that name exists already (perhaps disabled)."""
 
 
+class PublishConflict(StoreError):
+    """Another catalogue version was published since the one a publish started from."""
+
+
 class StaffMissing(StoreError):
     """No account of that name."""
 
 
 _STAFF_COLUMNS = "name, password_hash, role, active, created, changed"
 _AUDIT_COLUMNS = "id, at, actor, action, target, before, after"
+
+
+_VERSION_COLUMNS = "id, at, actor, note, digest, changed"
+
+
+def _version(row: Sequence[Any]) -> CatalogueVersion:
+    id_, at, actor, note, digest, changed, *files = row
+    return CatalogueVersion(int(id_), at, actor, note, digest, tuple(json.loads(changed)),
+                            json.loads(files[0]) if files else {})
 
 
 def _staff(row: Sequence[Any]) -> StaffAccount:

@@ -50,9 +50,12 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=settings.proxies, x_proto=settings.proxies)
     if events is None:
+        stores = store_holder(settings)
+        # The catalogue staff published (in the store) wins over the files in the repository.
         holder = (CatalogueHolder.fixed(conversation) if conversation is not None
-                  else CatalogueHolder(settings.catalogue_root, settings.reload_interval))
-        events = EventHandler.from_settings(settings, holder, store_holder(settings))
+                  else CatalogueHolder(settings.catalogue_root, settings.reload_interval,
+                                       store=lambda: stores.store))
+        events = EventHandler.from_settings(settings, holder, stores)
     parser = None
     if not settings.demo:
         assert settings.channel_secret
@@ -69,6 +72,7 @@ def create_app(settings: Settings | None = None, conversation: Conversation | No
                       SESSION_COOKIE_SAMESITE="Lax", PERMANENT_SESSION_LIFETIME=dt.timedelta(hours=8))
     # /admin is always there: staff accounts live in the store (`nakabot staff add`), and
     # ADMIN_PASSWORD_HASH opens it only until the first one exists (bot/accounts.py).
+    from bot.web import catalogue_admin  # noqa: F401  (its routes join the admin blueprint)
     from bot.web.admin import admin
 
     app.register_blueprint(admin)

@@ -44,7 +44,9 @@ from bot.web.context import services
 from bot.web.throttle import LOGIN_FAILURES, LOGIN_WINDOW, LoginThrottle
 
 log = logging.getLogger("bot.admin")
-admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
+# The static folder is the simulator's: the catalogue preview draws cards with its renderer.
+admin = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
+                  static_folder="static", static_url_path="/static")
 CHART_DAYS = 30
 GROUPS_SHOWN = 50
 MAX_IDS = 5000  # questions one form may mark at once
@@ -338,7 +340,9 @@ LABELS = {"new": "未対応", "fixed": "対応済み", "ignored": "対象外"}
 # --- the audit log and the accounts ------------------------------------------------------------
 ACTIONS = {"staff.add": "アカウント作成", "staff.passwd": "パスワード変更",
            "staff.disable": "アカウント無効化", "staff.change": "アカウント変更",
-           "unanswered.mark": "質問の状態", "unanswered.note": "質問のメモ", "unanswered.undo": "元に戻す"}
+           "unanswered.mark": "質問の状態", "unanswered.note": "質問のメモ", "unanswered.undo": "元に戻す",
+           "catalogue.draft": "下書きの保存", "catalogue.discard": "下書きの取り消し",
+           "catalogue.publish": "公開", "catalogue.rollback": "前の版に戻す（公開）"}
 
 
 def summary(value: Any) -> str:
@@ -356,6 +360,8 @@ def summary(value: Any) -> str:
             parts.append(f"{LABELS.get(value['state'], value['state'])} {value.get('count', '')}件")
         if value.get("note") is not None:
             parts.append(f"メモ「{value['note']}」")
+            if "files" in value:
+                parts.append(f"{len(value['files'])} ファイル")
         if "undone" in value:
             parts.append(f"記録 {value['undone']} を取り消し（{value.get('count', 0)}件）")
         if "role" in value:
@@ -364,6 +370,16 @@ def summary(value: Any) -> str:
             parts.append("有効" if value["active"] else "無効")
         if "password" in value:
             parts.append(f"パスワード{value['password']}")
+        if "version" in value:
+            parts.append(f"版 {value['version']}")
+        if value.get("note") is None and "files" in value:
+            files = value["files"]
+            parts.append(f"{len(files) if isinstance(files, list) else files} ファイル")
+        if value.get("fixed"):
+            parts.append(f"対応済み {value['fixed']} 件")
+        if "text" in value:
+            text = value["text"]
+            parts.append("（なし）" if text is None else f"{len(text.splitlines())} 行")
         return "、".join(parts) or "—"
     return str(value)
 

@@ -24,4 +24,6 @@ def healthz() -> tuple[Response, int]:
         state = "unreachable"
     return jsonify(status="ok" if state == "ok" else "degraded", procedures=len(catalogue.procedures),
                    intents=len(catalogue.intents), catalogue_version=catalogue.version,
+                   # the version published in /admin served here; null: the repository's files
+                   catalogue_published=shared.events.holder.version_id,
                    demo=shared.settings.demo, store=state), 200 if state == "ok" else 503

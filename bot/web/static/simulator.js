@@ -252,5 +252,8 @@ document.getElementById("form").addEventListener("submit", (e) => {
   input.value = "";
 });
 
-loadRichMenu();
-send({type: "follow"});
+// The admin's preview page (preview.js) only draws cards: no chat, no menu.
+if (!document.getElementById("preview-messages")) {
+  loadRichMenu();
+  send({type: "follow"});
+}
