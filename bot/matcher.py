@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from itertools import chain
@@ -29,7 +30,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
-from bot.normalize import Forms, Normalizer, word_readings
+from bot.normalize import Forms, Normalizer, word_parts
 from bot.overlap import Overlap, pairs
 
 Kind = Literal["procedure", "intent", "clarify", "fallback"]
@@ -37,6 +38,9 @@ INTENT_PREFIX = "intent:"
 # Intents named outside-... are topics this bot does not handle (intents/outside-*.yaml):
 # matched like any entry, so their words count as evidence against every procedure.
 OUTSIDE_PREFIX = "outside-"
+_KANJI = re.compile(r"[\u3400-\u9fff]")
+# A question's reading, where its words start, and the kanji it wrote at each reading position.
+_Words = list[tuple[str, set[int], dict[int, str]]]
 
 
 @dataclass(frozen=True)
@@ -285,9 +289,9 @@ class Matcher:
         return best
 
     def _terms(self, forms: Forms, text: str = "") -> dict[int, tuple[float, list[str]]]:
-        found: dict[int, dict[str, tuple[str, float]]] = {}
+        found: dict[int, dict[str, tuple[str, float, bool]]] = {}
         t = self.thresholds
-        words: list[tuple[str, set[int]]] = []  # the question's word readings, made when needed
+        words: _Words = []  # the question's words, made when needed
         for on_reading, query, index in ((False, forms.surface, self._term_index[0]),
                                          (True, forms.reading, self._term_index[1])):
             for term_text, position in index.candidates(query):
@@ -304,25 +308,34 @@ class Matcher:
                     # question's words starts: 出生 シユツシヨウ is not in 転出証明書 テン|シユツ|シヨウメイ.
                     if (on_reading and text and term.forms.surface != term_text
                             and term.forms.surface not in forms.surface
-                            and not _starts_a_word(term_text, text, words)):
+                            and not _starts_a_word(term_text, text, words, term.forms.surface)):
                         continue
                 elif len(term_text) < 4 or len(term_text) > len(query):
                     continue
                 else:
-                    score = fuzz.partial_ratio(term_text, query, score_cutoff=t.term_partial)
-                    if not score:
+                    aligned = fuzz.partial_ratio_alignment(term_text, query, score_cutoff=t.term_partial)
+                    if aligned is None or not aligned.score:
+                        continue
+                    score = aligned.score
+                    # A typo is made in kana: where the question wrote kanji the keyword does
+                    # not use, a reading one sound away is another word (交付 コウフ / 更新 コウシン).
+                    term = self.terms[position]
+                    if (on_reading and text and term.forms.surface != term_text
+                            and not _written_alike(query[aligned.dest_start:aligned.dest_end], text,
+                                                   words, term.forms.surface)):
                         continue
                 term = self.terms[position]
                 weight = self._term_weight[position] * score / 100
                 owner = found.setdefault(term.owner, {})
                 # One word found once, however written: 現況届 and げんきょうとどけ share a reading.
                 word = term.forms.reading or term.text
-                shown, before = owner.get(word, (term.text, 0.0))
-                owner[word] = (shown, max(before, weight))
+                shown, before, exact = owner.get(word, (term.text, 0.0, False))
+                owner[word] = (shown, max(before, weight), exact or score == 100.0)
         result: dict[int, tuple[float, list[str]]] = {}
         for entry, matched in found.items():
-            kept = _without_overlaps(matched)
-            result[entry] = (sum(weight for _, weight in kept.values()), [text for text, _ in kept.values()])
+            kept = _without_overlaps(matched, t.term_partial)
+            result[entry] = (sum(weight for _, weight, _ in kept.values()),
+                             [text for text, _, _ in kept.values()])
         return result
 
 
@@ -349,28 +362,73 @@ class _GramIndex:
         return [(self.terms[p], p) for p, n in shared.items() if n >= self._needed[p]]
 
 
-def _starts_a_word(reading: str, text: str, words: list[tuple[str, set[int]]]) -> bool:
-    """Whether `reading` occurs in `text`'s reading at the start of one of its words.
+def _starts_a_word(reading: str, text: str, words: _Words,
+                   written: str = "") -> bool:
+    """Whether `reading` occurs in `text`'s reading at the start of one of its words, and
+    where the question wrote kanji there, only kanji of the keyword as `written`.
 
-    When the reading is not there at all (a synonym replaced the resident's word), the
-    match is not questioned. `words` caches the question's reading and word starts.
+    改姓 カイセイ is not in 制度改正 (正 is another word read the same), while 引越し meets
+    引っ越し and はんこ meets 印鑑. When the reading is not there at all (a synonym replaced
+    the resident's word), the match is not questioned. `words` caches the question's
+    reading, its word starts and the positions of each kanji of the question's words.
     """
-    if not words:
-        parts = word_readings(text)
-        starts, at = set(), 0
-        for part in parts:
-            starts.add(at)
-            at += len(part)
-        words.append(("".join(parts), starts))
-    joined, starts = words[0]
+    joined, starts, kanji = _question_words(text, words)
     found = [i for i in range(len(joined)) if joined.startswith(reading, i)]
-    return not found or any(i in starts for i in found)
+    if not found:
+        return True
+    allowed = set(written)
+    return any(i in starts and all(set(kanji[k]) <= allowed for k in range(i, i + len(reading)) if k in kanji)
+               for i in found)
+
+
+def _question_words(text: str, words: _Words) -> tuple[str, set[int], dict[int, str]]:
+    """The question's reading, where its words start, and the kanji written at each reading
+    position; made once per question and kept in `words`."""
+    if not words:
+        starts: set[int] = set()
+        kanji: dict[int, str] = {}
+        joined, at = "", 0
+        for surface, part in word_parts(text):
+            starts.add(at)
+            written_kanji = "".join(_KANJI.findall(surface))
+            if written_kanji:
+                for i in range(at, at + len(part)):
+                    kanji[i] = written_kanji
+            joined += part
+            at += len(part)
+        words.append((joined, starts, kanji))
+    return words[0]
+
+
+def _written_alike(segment: str, text: str, words: _Words,
+                   written: str) -> bool:
+    """Whether the question's reading `segment` was written in kana, or in kanji of `written`."""
+    if not _KANJI.search(text):  # all kana: no need to cut the question into words
+        return True
+    joined, _, kanji = _question_words(text, words)
+    allowed = set(written)
+    at = joined.find(segment)
+    if at < 0 or not segment:
+        return True
+    while at >= 0:
+        if all(set(kanji[k]) <= allowed for k in range(at, at + len(segment)) if k in kanji):
+            return True
+        at = joined.find(segment, at + 1)
+    return False
 
 
 def _pair_set(text: str) -> set[str]:
     return set(pairs(text))
 
 
-def _without_overlaps(words: dict[str, tuple[str, float]]) -> dict[str, tuple[str, float]]:
-    """Count 住民票 once when 住民票の写し also matched: keep a term not inside a longer one."""
-    return {w: v for w, v in words.items() if not any(w != o and w in o for o in words)}
+def _without_overlaps(words: dict[str, tuple[str, float, bool]],
+                      partial: float) -> dict[str, tuple[str, float, bool]]:
+    """Count 住民票 once when 住民票の写し also matched: keep a term not inside a longer one.
+
+    A term met only approximately that resembles one met exactly is the same word seen
+    twice (実印の証明 → 印鑑ノ証明 ≈ 印鑑証明 in 印鑑証明ヲ): the exact one counts alone.
+    """
+    kept = {w: v for w, v in words.items() if not any(w != o and w in o for o in words)}
+    exact = [w for w, v in kept.items() if v[2]]
+    return {w: v for w, v in kept.items()
+            if v[2] or not any(fuzz.ratio(o, w, score_cutoff=partial) for o in exact)}

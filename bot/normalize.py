@@ -179,12 +179,21 @@ def word_readings(text: str) -> list[str]:
     return [folded for part in _reading_parts(text) if (folded := fold(part))]
 
 
+def word_parts(text: str) -> list[tuple[str, str]]:
+    """(surface as written, folded katakana reading) of each word of `text`, in order."""
+    return [(surface, folded) for surface, part in _surface_reading_parts(text) if (folded := fold(part))]
+
+
 def reading_of(text: str) -> str:
     """Katakana reading of `text` (kanji read by SudachiPy's dictionary; kana kept)."""
     return "".join(_reading_parts(text))
 
 
 def _reading_parts(text: str) -> list[str]:
+    return [reading for _, reading in _surface_reading_parts(text)]
+
+
+def _surface_reading_parts(text: str) -> list[tuple[str, str]]:
     text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", _no_lone_surrogates(text)))[:2000]
     if not text.strip():
         return []
@@ -195,5 +204,6 @@ def _reading_parts(text: str) -> list[str]:
             continue
         surface = morpheme.surface()
         # Latin letters and digits have no useful reading: keep them as written.
-        parts.append(morpheme.reading_form() or surface if _KANA_OR_KANJI.search(surface) else surface)
+        parts.append((surface, morpheme.reading_form() or surface if _KANA_OR_KANJI.search(surface)
+                      else surface))
     return parts

@@ -188,7 +188,7 @@ class Replies:
             if entry_id.startswith(INTENT_PREFIX):
                 intent = self.catalogue.intent(entry_id.removeprefix(INTENT_PREFIX))
                 if intent:
-                    items.append(_message_item(intent.title, intent.examples[0]))
+                    items.append(_message_item(_button_label(intent.title), intent.examples[0]))
             elif procedure := self.catalogue.procedure(entry_id):
                 items.append(_postback_item(procedure.label, postback_for_procedure(procedure.id)))
         items.append(_postback_item(self.catalogue.texts.none_of_these_button, POSTBACK_MENU))
@@ -630,3 +630,12 @@ def _flex_lines(node: Any) -> list[str]:
         if key in node:
             lines += _flex_lines(node[key])
     return lines
+
+
+def _button_label(title: str) -> str:
+    """An intent's title as a button: 「ごみ・粗大ごみ（このボットの対象外）」 is cut to the
+    part before its note in brackets when the whole is longer than a button holds."""
+    if len(title) <= limits.QUICK_LABEL:
+        return title
+    short = title.split("（", 1)[0].strip() or title
+    return short if len(short) <= limits.QUICK_LABEL else short[: limits.QUICK_LABEL - 1] + "…"

@@ -74,9 +74,12 @@ def _cases(path: Path) -> list[dict]:
 
 
 @pytest.mark.parametrize(("path", "top1", "top3", "rejected"), [
-    (DEV, 0.95, 0.99, 0.95),  # the development set (2026-11-30: 0.973 / 1.000 / 1.000)
-    # Written without seeing the catalogue or the dev set; tuned against since (0.960 / 0.972 / 1.000).
-    (RESIDENTS, 0.94, 0.95, 0.95),
+    # The development set (2026-11-30: 0.973 / 1.000 / 1.000; 2026-12-02: 0.982 / 1.000 / 1.000
+    # here, Japanese matcher only). Issue 16 asks for at least 0.97.
+    (DEV, 0.97, 0.99, 0.95),
+    # Written without seeing the catalogue or the dev set; tuned against since (2026-12-02:
+    # 0.972 / 0.972 / 1.000). Issue 16 asks for at least 0.96.
+    (RESIDENTS, 0.96, 0.96, 0.95),
     # Written blind on 2026-11-30; its misses were read once (0.912 / 0.931 / 0.975).
     (BLIND, 0.89, 0.91, 0.95),
     # Written blind later that day; 0.956 / 0.963 / 0.975 on arrival, 0.975 / 0.975 / 0.975
@@ -140,3 +143,28 @@ def test_a_kanji_keyword_read_across_two_words_is_not_found(matcher):
     # ... but a keyword typed in kana, or with other okurigana, is still found by its reading.
     _, ranked = matcher.rank("しゅっしょうとどけをだしたのでじどうてあてをもらいたい")
     assert any(e.startswith("ことば") and "出生" in e for c in ranked for e in c.evidence)
+
+
+def test_a_kanji_keyword_is_not_found_in_other_kanji_read_the_same(matcher):
+    # 改姓 (a name change, jidou-teate-henko-todoke) and 改正 both read カイセイ.
+    _, ranked = matcher.rank("制度改正で児童手当をもらえるようになりました")
+    assert not any(e.startswith("ことば") and "改姓" in e for c in ranked for e in c.evidence)
+    # ... written in kana it is the resident's word, and 引越し still meets 引っ越し.
+    _, ranked = matcher.rank("かいせいしたので児童手当の届けを出したい")
+    assert any(e.startswith("ことば") and "改姓" in e for c in ranked for e in c.evidence)
+    assert matcher.match("引越しで住民票を移したい").id == "hikkoshi"
+
+
+def test_a_keyword_seen_twice_through_a_synonym_counts_once(matcher):
+    # 実印の証明 folds to 印鑑ノ証明, which is nearly 印鑑証明: one word, not two.
+    _, ranked = matcher.rank("コンビニで住民票や印鑑証明を取りたい")
+    inkan = next(c for c in ranked if c.id == "inkan-shomei")
+    assert not any("実印の証明" in e for e in inkan.evidence)
+
+
+def test_a_reading_one_sound_away_is_a_typo_only_in_kana(matcher):
+    # マイナンバーカードの交付 (…コウフ) is one sound from マイナンバーカードの更新 (…コウシン).
+    _, ranked = matcher.rank("マイナンバーカードの更新はいつからできる")
+    shinsei = next(c for c in ranked if c.id == "mynumber-card-shinsei")
+    assert not any("交付" in e for e in shinsei.evidence)
+    assert matcher.match("マイナンバーカードの更新はいつからできる").id == "mynumber-card-koushin"

@@ -64,6 +64,16 @@ def test_a_clarify_offers_the_candidates_as_postback_buttons(catalogue):
     assert actions[2]["type"] == "message"  # an intent is asked as its example text
 
 
+def test_every_intent_fits_on_a_clarify_button(catalogue):
+    # 「マイナンバー」 asks between the card and the number system (not handled): an intent's
+    # title longer than a button holds is cut before its note in brackets.
+    for intent in catalogue.intents:
+        messages = Replies(catalogue).clarify(["juminhyo", "intent:" + intent.id])
+        assert_line_accepts(messages)
+        label = messages[0]["quickReply"]["items"][1]["action"]["label"]
+        assert label and len(label) <= 20 and intent.title.startswith(label.rstrip("…"))
+
+
 def test_the_fallback_is_kind_and_gives_the_city_phone(catalogue):
     [message] = Replies(catalogue).fallback()
 
