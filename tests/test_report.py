@@ -249,3 +249,12 @@ def random_wordings(count: int, seed: int) -> list[str]:
 def store_row(number: int, normalized: str) -> Unanswered:
     return Unanswered(number, "2026-11-02T01:00:00.000000Z", "line", normalized, normalized, (), "fallback",
                       None, 10.0, f"k{number}", "new", None)
+
+
+def test_different_notices_are_different_groups_and_one_topic_is_one():
+    wordings = ["転入届", "婚姻届", "粗大ゴミノ出シ方", "粗大ゴミヲ出シタイ", "粗大ゴミノ出シ方ハ"]
+    groups = report.group([store_row(n, w) for n, w in enumerate(wordings)])
+
+    together = sorted(sorted(g.examples) for g in groups)
+    gomi = ["粗大ゴミノ出シ方", "粗大ゴミノ出シ方ハ", "粗大ゴミヲ出シタイ"]
+    assert together == [["婚姻届"], gomi, ["転入届"]]
