@@ -74,6 +74,43 @@ def inspect(files: dict[str, str]) -> Report:
         return content.inspect(Path(folder))
 
 
+FACT_LISTS = ("sections", "counters", "fees")  # procedures/facts/*.yaml: entries with their own date
+
+
+def unreviewed_fills(before: str | None, after: str) -> list[str]:
+    """Facts filled in (~ -> a value) whose entry still has its old `reviewed` date.
+
+    A fact is trusted for its source and the date it was checked: a number typed in
+    without them looks as sure as a checked one. Said to staff when they save.
+    """
+    try:
+        old, new = yaml.safe_load(before or ""), yaml.safe_load(after)
+    except yaml.YAMLError:
+        return []  # the checks already say where the file is broken
+    was = dict(_dated_entries(old))
+    found = []
+    for name, entry in _dated_entries(new):
+        previous = was.get(name)
+        if previous is None or entry.get("reviewed") != previous.get("reviewed"):
+            continue
+        filled = [key for key, value in entry.items() if key not in ("source", "reviewed")
+                  and value is not None and key in previous and previous[key] is None]
+        if filled:
+            where = f"{name} の " if name else ""
+            found.append(f"{where}{'・'.join(filled)} を埋めました。確認した日（reviewed）と根拠（source）も"
+                         f"直してください")
+    return found
+
+
+def _dated_entries(document: object) -> list[tuple[str, dict[str, object]]]:
+    """The parts of a file that carry a `reviewed` date: each fact entry, or the file itself."""
+    if not isinstance(document, dict):
+        return []
+    entries = [(str(e["id"]), e) for key in FACT_LISTS if isinstance(document.get(key), list)
+               for e in document[key] if isinstance(e, dict) and "id" in e]
+    return entries or [("", document)]
+
+
 def overlay(published: dict[str, str], draft: dict[str, str]) -> dict[str, str]:
     """The published tree with the draft's files in their place."""
     return {**published, **draft}

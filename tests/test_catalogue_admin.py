@@ -237,3 +237,17 @@ def test_a_procedures_one_line_fields_have_a_form_and_a_mistake_shows_beside_its
     beside = re.search(r'<p class="field has-problem" data-field="reviewed">.*?</p>', shown, re.S)
     assert beside is not None and "未来の日付" in beside.group(0)
     assert 'data-field="title"' in shown and '<p class="field has-problem" data-field="title">' not in shown
+
+
+def test_a_fact_filled_in_the_text_without_a_new_review_date_is_pointed_out(client):
+    sign_in(client, "suzuki")
+    fees = "procedures/facts/fees.yaml"
+    text = (REPO_ROOT / fees).read_text(encoding="utf-8")
+    filled = text.replace("name: 住民票の写し\n    counter: ~", "name: 住民票の写し\n    counter: 300円", 1)
+
+    shown = save(client, fees, filled)
+    assert "juminhyo の counter を埋めました。確認した日（reviewed）と根拠（source）も直してください" in shown
+
+    entry = filled.split("- id: juminhyo", 1)[1].split("- id:", 1)[0]
+    dated = filled.replace(entry, re.sub(r"reviewed: \S+", "reviewed: 2026-12-03", entry), 1)
+    assert "を埋めました" not in save(client, fees, dated)  # source and date updated with it

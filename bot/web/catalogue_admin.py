@@ -161,6 +161,8 @@ def catalogue_edit() -> Any:
                 flash("下書きを保存しました（まだ公開されていません）。" +
                       (f"エラーが {len(problems)} 件あります。直すまで公開できません。" if problems
                        else "エラーはありません。「公開の前に確認」で見てください。"))
+                for unreviewed in versions.unreviewed_fills(base.get(path), text):
+                    flash(unreviewed)
             else:
                 flash("変更はありませんでした。")
         except StoreError as error:
