@@ -310,12 +310,12 @@ class Catalogue:
     intents: tuple[Intent, ...]
     synonyms: tuple[tuple[str, tuple[str, ...]], ...]  # (catalogue word, resident words)
     texts: Texts
+    english: EnglishTexts
     version: str
     facets: tuple[Facet, ...] = ()
     sections: tuple[Section, ...] = ()
     counters: tuple[Counter, ...] = ()
     fees: tuple[Fee, ...] = ()
-    english: EnglishTexts | None = None  # None only in catalogues built by hand (tests)
 
     # Lookups by id, built once from the tuples above (not part of equality or repr).
     _procedures: dict[str, Procedure] = field(init=False, repr=False, compare=False)
@@ -453,7 +453,7 @@ class _Reader:
                                      f"「{procedure_id}」という手続きはありません")
         self.gaps = [replace(g, waiting=_waiting(g, procedures)) if g.is_fact else g for g in self.gaps]
         catalogue = None
-        if (city is not None and texts is not None and counters
+        if (city is not None and texts is not None and english is not None and counters
                 and not any(p.severity == "error" for p in self.problems)):
             catalogue = Catalogue(
                 city=replace(city, hours=counters[0].hours),  # the main counter's hours, written once

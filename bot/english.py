@@ -88,7 +88,7 @@ def english_catalogue(catalogue: Catalogue) -> Catalogue:
                 keywords=tuple(content_of(k) for k in p.en.keywords),
                 examples=tuple(content_of(e) for e in p.en.examples))
         for p in catalogue.procedures if p.en is not None)
-    texts = _texts_of(catalogue)
+    texts = catalogue.english
     reviewed, path = catalogue.city.reviewed, "intents/english.yaml"
     intents = tuple(Intent(id=name, title=name, reply=reply, keywords=tuple(map(content_of, words)),
                            examples=tuple(map(content_of, words)), source=("bot text",),
@@ -101,11 +101,6 @@ def english_catalogue(catalogue: Catalogue) -> Catalogue:
                      for topic, words in texts.outside)
     return replace(catalogue, procedures=procedures, intents=intents, synonyms=())
 
-
-def _texts_of(catalogue: Catalogue) -> EnglishTexts:
-    if catalogue.english is None:  # only a catalogue built by hand has none
-        raise ValueError("the catalogue has no intents/english.yaml")
-    return catalogue.english
 
 
 class EnglishMatcher(Matcher):
@@ -129,7 +124,7 @@ class English:
 
     def __post_init__(self) -> None:
         self.matcher = EnglishMatcher(english_catalogue(self.catalogue), ENGLISH_THRESHOLDS)
-        self.texts = _texts_of(self.catalogue)
+        self.texts = self.catalogue.english
 
     def _say(self, text: str) -> str:
         """One of intents/english.yaml's texts, the city's number filled in."""

@@ -288,9 +288,14 @@ def mark() -> Any:
         else:
             flash(f"{changed} 件を「{LABELS[new_state]}」にしました（{key}）。", f"undo:{entry}")
     except StoreError as error:
-        log_event(log, "store_failed", logging.ERROR, action="admin_mark", error=str(error))
-        flash("保存できませんでした。少し待ってからもう一度どうぞ。")
+        _not_saved("admin_mark", error)
     return _back()
+
+
+def _not_saved(action: str, error: StoreError) -> None:
+    """A change staff asked for that the store could not take: logged, and said to them."""
+    log_event(log, "store_failed", logging.ERROR, action=action, error=str(error))
+    flash("保存できませんでした。少し待ってからもう一度どうぞ。")
 
 
 @admin.post("/note")
@@ -301,8 +306,7 @@ def note() -> Any:
         flash(f"メモを保存しました（{key}）。" if changed else "そのグループは見つかりませんでした。",
               f"undo:{entry}" if entry else "message")
     except StoreError as error:
-        log_event(log, "store_failed", logging.ERROR, action="admin_note", error=str(error))
-        flash("保存できませんでした。少し待ってからもう一度どうぞ。")
+        _not_saved("admin_note", error)
     return _back()
 
 
@@ -429,8 +433,7 @@ def staff_change() -> Any:
     except StaffExists:
         flash(f"{name}: その名前のアカウントはすでにあります。")
     except StoreError as error:
-        log_event(log, "store_failed", logging.ERROR, action="admin_staff", error=str(error))
-        flash("保存できませんでした。少し待ってからもう一度どうぞ。")
+        _not_saved("admin_staff", error)
     return redirect(url_for("admin.staff"))
 
 

@@ -93,6 +93,14 @@ def _state(store: Store) -> tuple[dict[str, str], dict[str, str], int | None, di
     return base, versions.overlay(base, {p: d.text for p, d in draft.items()}), version_id, draft
 
 
+def _file_asked() -> str:
+    """The catalogue file a page is about (?path=...), or 404 for anything else."""
+    path = (request.values.get("path") or "")[:300]
+    if not versions.valid_path(path):
+        abort(404)
+    return path
+
+
 def _failed(action: str, error: StoreError) -> Any:
     log_event(log, "store_failed", logging.ERROR, action=action, error=str(error))
     flash("記録（データベース）が使えませんでした。少し待ってからもう一度どうぞ。")
@@ -130,9 +138,7 @@ def catalogue_index() -> Any:
 
 @admin.route("/catalogue/edit", methods=["GET", "POST"])
 def catalogue_edit() -> Any:
-    path = (request.values.get("path") or "")[:300]
-    if not versions.valid_path(path):
-        abort(404)
+    path = _file_asked()
     store = the_store()
     try:
         base, tree, version_id, draft = _state(store)
@@ -271,9 +277,7 @@ def catalogue_publish() -> Any:
 
 @admin.get("/catalogue/history")
 def catalogue_history() -> Any:
-    path = (request.args.get("path") or "")[:300]
-    if not versions.valid_path(path):
-        abort(404)
+    path = _file_asked()
     store = the_store()
     try:
         found = store.catalogue_versions(limit=30, path=path)
@@ -397,9 +401,8 @@ def fact_fill() -> Any:
     """A form for one unconfirmed fact: its value, where it comes from, when it was checked.
     Saving writes all three into the draft (the `~` replaced, the source added to the entry's
     sources, its reviewed date set), so a filled fact never keeps an old source or date."""
-    path = (request.values.get("path") or "")[:300]
-    line = request.values.get("line", "")
-    if not versions.valid_path(path) or not line.isdigit():
+    path, line = _file_asked(), request.values.get("line", "")
+    if not line.isdigit():
         abort(404)
     store = the_store()
     try:
