@@ -1,0 +1,87 @@
+"""Matching before and after a change, on every question set, side by side in one run.
+
+    .venv/bin/python bench/eval_versus.py BASE            # BASE: a commit, e.g. main~3
+    .venv/bin/python bench/eval_versus.py BASE --markdown # the table for docs/matching.md
+    .venv/bin/python bench/eval_versus.py BASE --sets tests/data/dev.jsonl ...
+
+"before" is BASE's code and catalogue (checked out in a temporary worktree), "after" is
+this checkout; both are measured on this checkout's question sets with this virtualenv,
+so a set added after BASE is measured on both. Only totals are printed: the blind sets'
+misses must not be read while tuning, so this script never shows any miss.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COLUMNS = (("top1", "top-1"), ("top3", "first three"), ("rejected", "off-topic rejected"),
+           ("wrong_card", "off-topic wrong card"), ("english_top1", "English top-1"))
+
+
+def measure(tree: Path, question_set: Path) -> dict:
+    """`nakabot eval --json` of `tree`'s code and catalogue on one set (misses dropped)."""
+    command = [sys.executable, "-m", "bot", "eval", "--json", "--root", str(tree), str(question_set)]
+    done = subprocess.run(command, cwd=tree, env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"},
+                          capture_output=True, text=True, check=False)
+    if not done.stdout.strip():
+        raise SystemExit(f"{tree}: eval failed on {question_set.name}: {done.stderr.strip()[-500:]}")
+    report = json.loads(done.stdout)
+    report.pop("misses", None)
+    return report
+
+
+def row(name: str, before: dict, after: dict) -> list[str]:
+    if "turns" in after:  # a dialogue set
+        return [name, f"{after['dialogues']} dialogues, {after['turns']} turns",
+                f"turns right {before['turns_right']:.3f} → {after['turns_right']:.3f}", "", "", "", ""]
+    cells = [name, f"{after['in_scope']} / {after['off_topic']}"]
+    for key, _ in COLUMNS:
+        if key == "english_top1" and not after["english_in_scope"]:
+            cells.append("—")
+        else:
+            cells.append(f"{before[key]:.3f} → {after[key]:.3f}")
+    return cells
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("base", help="the commit measured as 'before'")
+    parser.add_argument("--sets", nargs="*", type=Path,
+                        help="question sets (default: every tests/data/*.jsonl)")
+    parser.add_argument("--markdown", action="store_true", help="print a markdown table")
+    args = parser.parse_args()
+    sets = args.sets or sorted((ROOT / "tests" / "data").glob("*.jsonl"))
+    # The blind sets last: they are the ones to read once, at the end.
+    sets = sorted(sets, key=lambda s: ("blind" in s.name, s.name))
+    header = ["set", "n (in / off)", *(label for _, label in COLUMNS)]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp) / "base"
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.base],
+                       check=True, capture_output=True)
+        try:
+            for question_set in sets:
+                if question_set.name == "required.yaml":
+                    continue
+                rows.append(row(question_set.stem, measure(base, question_set.resolve()),
+                                measure(ROOT, question_set.resolve())))
+                if not args.markdown:
+                    print("  ".join(rows[-1]), flush=True)
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)
+    if args.markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for cells in rows:
+            print("| " + " | ".join(cells) + " |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
