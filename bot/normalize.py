@@ -150,7 +150,8 @@ def coordinated_parts(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", _INVISIBLE.sub("", _no_lone_surrogates(text)))[:2000]
     if not text.strip():
         return []
-    words = [(m.surface(), m.part_of_speech()[0]) for m in _tokenizer().tokenize(text)]
+    morphemes = [(m.surface(), m.part_of_speech()) for m in _tokenizer().tokenize(text)]
+    words = [(surface, pos[0]) for surface, pos in morphemes]
     parts: list[str] = []
     current: list[str] = []
     for index, (surface, pos) in enumerate(words):
@@ -158,7 +159,8 @@ def coordinated_parts(text: str) -> list[str]:
         after = words[index + 1][1] if index + 1 < len(words) else ""
         cut = (surface.lower() in _AND_WORDS
                or (surface in _AND_PARTICLES and pos == "助詞" and before in _NOUNS)
-               or (surface in _LIST_COMMAS and before in _NOUNS and after in _NOUNS))
+               or (surface in _LIST_COMMAS and before in _NOUNS and after in _NOUNS
+                   and not _acts_on_topic(morphemes[index + 1:index + 3])))
         if cut:
             parts.append("".join(current).strip())
             current = []
@@ -166,6 +168,14 @@ def coordinated_parts(text: str) -> list[str]:
             current.append(surface)
     parts.append("".join(current).strip())
     return [part for part in parts if part]
+
+
+def _acts_on_topic(following: list[tuple[str, tuple[str, ...]]]) -> bool:
+    """Whether the words after a comma are a verbal noun used as a verb (再発行できますか,
+    申請したい): then the comma set a topic apart (負担割合証、再発行できますか), it did
+    not list a second thing."""
+    return (len(following) == 2 and following[0][1][2] == "サ変可能"
+            and following[1][1][0] == "動詞")
 
 
 def normalized_text(text: str) -> str:

@@ -6,6 +6,8 @@ counts when the matcher answers it confidently (a card) or asks which one (a cla
 A part is left out when another part's procedure explains it too: in
 「マイナンバーカードと保険証をひもづけたい」 the マイナ保険証 entry speaks of
 マイナンバーカード, so that part is not a second topic but the first one's object.
+A comma often sets a topic apart rather than listing two (「保育園、現況届はいつまで」):
+when the whole message's answer speaks of every part, the message names one thing.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ def several(matcher: Matcher, text: str, explained: float = EXPLAINED) -> list[A
     """The answers to show, one per topic, when the message names two or more; else []."""
     parts = coordinated_parts(text)
     if len(parts) < 2:
+        return []
+    whole = matcher.match(text)
+    if whole.kind == "procedure" and whole.id and all(
+            _explained(matcher, part, {whole.id}, explained) for part in parts):
         return []
     answered: list[tuple[str, Answer]] = []
     for part in parts[: MAX_ANSWERS * 2]:

@@ -50,3 +50,15 @@ def test_never_more_than_line_allows(conversation):
     outcome = conversation.respond(Incoming("text", text))
     assert 2 <= len(outcome.messages) <= MAX_MESSAGES
     assert limit_problems(outcome.messages) == []
+
+
+def test_a_comma_that_sets_a_topic_apart_is_not_a_list():
+    # 「介護保険証、再発行したい」: 再発行 is what is asked about the 介護保険証.
+    assert coordinated_parts("介護保険証、再発行したい") == ["介護保険証、再発行したい"]
+    assert coordinated_parts("住民票、戸籍、印鑑証明がほしい") == ["住民票", "戸籍", "印鑑証明がほしい"]
+
+
+def test_one_procedure_that_speaks_of_every_part_is_one_topic(conversation):
+    # 保育園 and 現況届 are both in the 保育園の現況届 card: not 保育園 + 児童手当の現況届.
+    assert several(conversation.matcher, "保育園、現況届の出し方") == []
+    assert conversation.respond(Incoming("text", "保育園、現況届の出し方")).shown == "procedure:hoiku-genkyo"
