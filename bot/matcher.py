@@ -14,7 +14,8 @@ reading, see normalize.py). Three kinds of evidence are scored, 0-100 each:
 An entry's score is the strongest of the three, raised a little by the others;
 resemblance counts only so far above the other two (THRESHOLDS.resemblance_support).
 The best score decides: a fallback below THRESHOLDS.answer, a clarify when others
-are close.
+are close. A card that leaves one of the question's catalogue words unexplained gives
+way to a close candidate that speaks of them all (THRESHOLDS.specific_within).
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ class Thresholds:
     # shares none of its rarer bigrams and must not be answered on the likeness alone.
     resemblance_support: float = 25.0
     resemblance_alone: float = 80.0  # ... unless it is this close: nearly the same text
+    # A card that leaves one of the question's catalogue words unexplained (児童手当 in
+    # 児童手当…引っ越します, best: the moving card) gives way to a candidate at most this far
+    # behind that speaks of them all (児童手当を止める届け).
+    specific_within: float = 15.0
     overlap_full: float = 0.4  # bigram cosine that counts as full (100-point) overlap
     # Shared wording is evidence only when the question shares at least this many different
     # bigrams with the entry: バカ is one bigram of マイナンバカド (long vowels dropped).
@@ -84,6 +89,9 @@ class Candidate:
     id: str  # procedure id, or "intent:NAME"
     score: float
     evidence: tuple[str, ...] = ()
+    # Keywords (of any entry) the question contains word for word that this entry's texts
+    # never mention: what the question is about besides this entry.
+    unexplained: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -149,6 +157,8 @@ class Matcher:
         # Each entry's texts as the flat lists rapidfuzz takes, built once, not per question.
         self._choices = [([d.forms.surface for d in e.docs], [d.forms.reading for d in e.docs],
                           [d.text for d in e.docs]) for e in self.entries]
+        self._said = [("\n".join(surfaces), "\n".join(readings)) for surfaces, readings, _ in self._choices]
+        self._term_forms = {d.text: d.forms for d in self.terms}
 
     def _add(self, entry_id: str, texts: list[tuple[str, str]]) -> None:
         entry = _Entry(entry_id)
@@ -198,6 +208,7 @@ class Matcher:
         # Cheap evidence for every entry first, as points: keywords found, and bigrams shared.
         cheap: dict[int, tuple[float, float]] = {}
         terms = self._terms(forms, text)
+        asked_words = self._asked_words(forms, terms)
         for index, (weight, _) in terms.items():
             cheap[index] = (100 * (1 - math.exp(-weight / t.term_saturation)), 0.0)
         asked = _pair_set(forms.surface) | _pair_set(forms.reading)
@@ -234,7 +245,12 @@ class Matcher:
                 evidence.append(f"ことば {'・'.join(found)}（重み{weight:.1f}→{term_score:.0f}点）")
             if shared:
                 evidence.append(f"文字の重なり{shared:.0f}点")
-            candidates.append(Candidate(self.entries[index].id, score, tuple(evidence)))
+            said_surface, said_reading = self._said[index]
+            unexplained = tuple(word for word, said in asked_words.items()
+                                if said.surface not in said_surface and said.reading not in said_reading)
+            if unexplained:
+                evidence.append(f"ふれていないことば {'・'.join(unexplained)}")
+            candidates.append(Candidate(self.entries[index].id, score, tuple(evidence), unexplained))
         return forms, candidates
 
     def match(self, text: str) -> Answer:
@@ -247,9 +263,30 @@ class Matcher:
         close = [c for c in ranked[: t.clarify_max] if c.score >= best.score - t.clarify_margin]
         if len(close) > 1:
             return Answer("clarify", None, tuple(close), best.score, text, forms)
+        if best.unexplained and not best.id.startswith(INTENT_PREFIX):
+            # The more specific card: one that speaks of every catalogue word asked about.
+            best = next((c for c in ranked[1:t.clarify_max + 1]
+                         if not c.unexplained and not c.id.startswith(INTENT_PREFIX)
+                         and c.score >= best.score - t.specific_within), best)
         kind: Kind = "intent" if best.id.startswith(INTENT_PREFIX) else "procedure"
         entry_id = best.id.removeprefix(INTENT_PREFIX)
         return Answer(kind, entry_id, (best,), best.score, text, forms)
+
+    def _asked_words(self, forms: Forms, terms: dict[int, tuple[float, list[str]]]) -> dict[str, Forms]:
+        """The procedures' keywords found in the question word for word (not with a typo,
+        not a reading of 4 sounds or fewer), without those inside a longer one: what the
+        question is about. (Greetings and topics not handled are not procedures' words.)"""
+        found: dict[str, Forms] = {}
+        for index, (_, words) in terms.items():
+            if self.entries[index].id.startswith(INTENT_PREFIX):
+                continue
+            for word in words:
+                found[word] = self._term_forms[word]
+        exact = {word: f for word, f in found.items()
+                 if (f.surface and f.surface in forms.surface)
+                 or (len(f.reading) >= 4 and f.reading in forms.reading)}
+        return {word: f for word, f in exact.items()
+                if not any(other != word and f.surface in o.surface for other, o in exact.items())}
 
     def _confident(self, ranked: list[Candidate]) -> bool:
         """High enough; or, for a long story, lower but clearly ahead of every other entry."""

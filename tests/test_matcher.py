@@ -168,3 +168,18 @@ def test_a_reading_one_sound_away_is_a_typo_only_in_kana(matcher):
     shinsei = next(c for c in ranked if c.id == "mynumber-card-shinsei")
     assert not any("交付" in e for e in shinsei.evidence)
     assert matcher.match("マイナンバーカードの更新はいつからできる").id == "mynumber-card-koushin"
+
+
+def test_the_card_that_speaks_of_every_word_asked_about_wins(matcher):
+    # 要介護認定 alone is the first application; with 引越し it is the card for moving.
+    _, ranked = matcher.rank("引越しするときの要介護認定の手続き")
+    general = next(c for c in ranked if c.id == "kaigo-nintei")
+    assert general.unexplained == ("引越し",)
+    assert matcher.match("引越しするときの要介護認定の手続き").id == "kaigo-tennyu-nintei"
+
+
+def test_with_no_more_specific_card_the_best_one_stays(matcher):
+    # No card speaks of both 引越し and 印鑑証明: the 印鑑証明 card is still the answer.
+    answer = matcher.match("引越し 印鑑証明")
+    assert answer.id == "inkan-shomei"
+    assert answer.candidates[0].unexplained == ("引越し",)
