@@ -96,7 +96,8 @@ def english_catalogue(catalogue: Catalogue) -> Catalogue:
                     for name, words, reply in texts.intents)
     # One intent per topic other offices handle: one holding every word would dilute its wording.
     intents += tuple(Intent(id=OUTSIDE_PREFIX + ("en" if topic == "general" else f"en-{topic}"),
-                            title="not handled", reply="", keywords=words, examples=words,
+                            title="not handled", reply="", keywords=tuple(map(content_of, words)),
+                            examples=tuple(map(content_of, words)),
                             source=("bot text",), reviewed=reviewed, path=path)
                      for topic, words in texts.outside)
     return replace(catalogue, procedures=procedures, intents=intents, synonyms=())

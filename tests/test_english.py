@@ -125,3 +125,11 @@ def test_the_english_texts_are_checked_like_the_japanese_ones(tmp_path):
     assert any("intents/english.yaml" in e and "categories.todoke" in e for e in errors), errors
     assert any("buttons.menu: 20文字以内" in e for e in errors), errors
     assert any("texts.fallback: 「{city}」は使えません" in e for e in errors), errors
+
+
+@pytest.mark.parametrize("question", ["What is My Number used for?", "Is My Number safe?"])
+def test_a_topic_not_handled_is_found_by_its_own_words(conversation, question):
+    # intents/english.yaml lists "what is My Number used for": compared, like every English
+    # text, without the common words (what, is, for), so the question meets it word for word.
+    outcome = conversation.respond(Incoming("text", question))
+    assert outcome.shown == "en:intent:outside-en-mynumber-system"
