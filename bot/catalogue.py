@@ -244,6 +244,18 @@ TEXT_FIELDS = ("welcome", "fallback", "please_type", "clarify", "menu", "categor
 BUTTON_FIELDS = ("menu", "none_of_these", "back_to_menu", "more", "helpful", "not_helpful")  # labels
 # Placeholders a text may hold, filled from procedures/city.yaml (see Texts.fill).
 PLACEHOLDERS = ("代表電話", "受付時間")
+# The words of a procedure's card (texts.yaml `card:`), each with the placeholders it may hold
+# (see Texts.card_text). Fields ending in _button are button labels.
+CARD_FIELDS: dict[str, tuple[str, ...]] = {
+    "ask_city": ("電話番号",), "tell_section": ("代表電話", "係"), "counter_only": ("問い合わせ先",),
+    "also_possible": ("方法",), "category_alt": ("分類",),
+    **dict.fromkeys(("bring", "deadline", "contact", "fee", "payment", "need", "time", "who", "counter",
+                     "counter_hours", "processing", "note", "place"), ()),
+    "map_button": (), "city_page_button": (), "call_button": ("電話番号",), "apply_naka_button": (),
+    "apply_mynaportal_search_button": (), "apply_mynaportal_button": (), "apply_ibaraki_button": (),
+    "apply_button": (),
+    "mynaportal_search_page": (), "mynaportal_page": (), "ibaraki_page": (),
+}
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 
@@ -266,6 +278,7 @@ class Texts:
     helpful_button: str
     not_helpful_button: str
     path: str
+    card: Mapping[str, str] = field(default_factory=dict)  # CARD_FIELDS -> text as written
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)  # field -> line
 
     def fill(self, text: str, city: City) -> str:
@@ -273,6 +286,12 @@ class Texts:
         values = {"代表電話": f"{city.name}（代表）{city.phone}",
                   "受付時間": f"（受付 {city.hours}）" if city.hours else ""}
         return _PLACEHOLDER.sub(lambda found: values[found.group(1)], text)
+
+    def card_text(self, name: str, city: City, **values: str) -> str:
+        """One of the card's words (CARD_FIELDS), its placeholders filled: the city's
+        {代表電話} and {電話番号} unless `values` gives them, the rest from `values`."""
+        filled = {"代表電話": f"{city.name}（代表）{city.phone}", "電話番号": city.phone, **values}
+        return _PLACEHOLDER.sub(lambda found: filled[found.group(1)], self.card[name])
 
 
 # What the bot says in English beside the procedures' en: blocks (intents/english.yaml).
@@ -768,8 +787,9 @@ class _Reader:
         if self._open(path) is None or self.doc is None:
             return None
         self.owner = "texts"
-        self._known_fields({*TEXT_FIELDS, "buttons", "source", "reviewed"})
+        self._known_fields({*TEXT_FIELDS, "buttons", "card", "source", "reviewed"})
         self._known_fields(set(BUTTON_FIELDS), ("buttons",))
+        self._known_fields(set(CARD_FIELDS), ("card",))
         found: dict[str, str] = {}
         lines: dict[str, int] = {}
         for name in TEXT_FIELDS:
@@ -783,9 +803,18 @@ class _Reader:
             at: FieldPath = ("buttons", name)
             found[f"{name}_button"] = self._text(at, max_length=limits.QUICK_LABEL) or ""
             lines[f"{name}_button"] = self._line(at)
+        card: dict[str, str] = {}
+        for name, holds in CARD_FIELDS.items():
+            at = ("card", name)
+            text = self._text(at, max_length=limits.BUTTON_LABEL if name.endswith("_button") else None) or ""
+            for placeholder in _PLACEHOLDER.findall(text):
+                if placeholder not in holds:
+                    usable = "・".join(f"{{{p}}}" for p in holds) or "なし"
+                    self._problem(at, f"「{{{placeholder}}}」は使えません（使えるのは {usable}）")
+            card[name] = text
         self._sources()
         self._reviewed()
-        return Texts(**found, path=self.doc.path, lines=lines)
+        return Texts(**found, path=self.doc.path, card=MappingProxyType(card), lines=lines)
 
     def _read_english(self, path: Path, category_ids: set[str]) -> EnglishTexts | None:
         if self._open(path) is None or self.doc is None:

@@ -33,7 +33,6 @@ MUTED = "#4D4D4D"
 ACCENT = "#0B6E3A"  # deep green, 6.6:1 on white
 WARN = "#8A4B00"
 
-ASK_CITY = "詳しくは市役所へ"
 # Phone numbers as the catalogue writes them (029-298-1111, 0120-95-0178): each gets a button.
 PHONE_IN_TEXT = re.compile(r"(?<![0-9-])0\d{1,4}-\d{1,4}-\d{3,4}(?![0-9-])")
 MAP_SEARCH = "https://www.google.com/maps/search/?api=1&query="
@@ -234,7 +233,7 @@ class Replies:
         }
         card = {
             "type": "flex",
-            "altText": f"「{category.name}」の手続き：" + "、".join(p.label for p in procedures),
+            "altText": self._say("category_alt", 分類=category.name) + "、".join(p.label for p in procedures),
             "contents": bubble,
             "quickReply": {"items": [_postback_item(self.catalogue.texts.back_to_menu_button,
                                                     POSTBACK_MENU)]},
@@ -245,8 +244,16 @@ class Replies:
         return [_postback_item(c.label, postback_for_category(c.id)) for c in self.catalogue.categories]
 
     # --- the procedure card ------------------------------------------------------------
+    def _say(self, name: str, **values: str) -> str:
+        """One of the card's words, as staff wrote it in intents/texts.yaml `card:`."""
+        return self.catalogue.texts.card_text(name, self.catalogue.city, **values)
+
+    def _labelled(self, name: str, text: str) -> str:
+        """「持ち物：…」: a card word as the head of a line."""
+        return f"{self._say(name)}：{text}"
+
     def _ask_city(self) -> str:
-        return f"{ASK_CITY}（代表 {self.catalogue.city.phone}）"
+        return self._say("ask_city")
 
     def _contact_line(self, p: Procedure) -> str:
         section = p.contact
@@ -255,9 +262,8 @@ class Replies:
             return f"{section.name}　{section.phone}"
         name = f"{section.name}（{section.role}）" if section.name else section.role
         if section.name and not section.phone:
-            return f"{city.name}（代表）{city.phone}：「{section.name}」とお伝えください"
-        return f"{city.name}（代表）{city.phone}：「{name}」とお伝えください" if name else (
-            f"{city.name}（代表）{city.phone}")
+            return self._say("tell_section", 係=section.name)
+        return self._say("tell_section", 係=name) if name else f"{city.name}（代表）{city.phone}"
 
     def _phone(self, p: Procedure) -> str:
         return p.contact.phone or self.catalogue.city.phone
@@ -287,20 +293,20 @@ class Replies:
         if facet == "urgent":
             return [p.urgent] if p.urgent else []
         if facet == "fee":
-            return ["手数料：" + "／".join(self._fee_lines(p))]
+            return [self._labelled("fee", "／".join(self._fee_lines(p)))]
         if facet == "payment":
             pay = [CHANNEL_KINDS[c.kind].headline for c in p.channels if c.kind.startswith("pay-")]
             if p.payment:
-                pay.append("払い方：" + p.payment)
-            return pay or [f"払い方：{self._ask_city()}"]
+                pay.append(self._labelled("payment", p.payment))
+            return pay or [self._labelled("payment", self._ask_city())]
         if facet == "deadline":
-            return ["期限：" + p.when] if p.when else []
+            return [self._labelled("deadline", p.when)] if p.when else []
         if facet == "anytime":
             others = [c for c in p.channels if c.kind != "counter"]
             if not others:
-                return [f"この手続きは窓口だけです。行ける時間がないときは、{self._contact_line(p)}"]
-            return [f"{CHANNEL_KINDS[c.kind].label}でもできます" + (f"（{c.hours}）" if c.hours else "")
-                    for c in others]
+                return [self._say("counter_only", 問い合わせ先=self._contact_line(p))]
+            return [self._say("also_possible", 方法=CHANNEL_KINDS[c.kind].label)
+                    + (f"（{c.hours}）" if c.hours else "") for c in others]
         return []
 
     def _short_bubble(self, p: Procedure, lead: str) -> dict[str, Any]:
@@ -317,10 +323,10 @@ class Replies:
         if first and not need and first.kind == "counter":
             need = p.prepare
         if need:
-            body.append(_line("持ち物：" + "、".join(need), size="md"))
+            body.append(_line(self._labelled("bring", "、".join(need)), size="md"))
         if p.when and lead != "deadline":  # a deadline missed costs money: never behind くわしく
-            body.append(_line("期限：" + p.when, size="md", weight="bold", color=WARN))
-        body.append(_line("問い合わせ：" + self._contact_line(p), size="sm", color=MUTED))
+            body.append(_line(self._labelled("deadline", p.when), size="md", weight="bold", color=WARN))
+        body.append(_line(self._labelled("contact", self._contact_line(p)), size="sm", color=MUTED))
         # One link at most on the short card: the online application, else the city's page.
         footer = self._link_buttons(p, channels[:1], city_page=False) or self._link_buttons(p, ())
         more = self.catalogue.texts.more_button
@@ -345,40 +351,42 @@ class Replies:
         for channel in p.channels:
             detail = []
             if channel.need:
-                detail.append("必要なもの：" + "、".join(channel.need))
+                detail.append(self._labelled("need", "、".join(channel.need)))
             if channel.hours:
-                detail.append("時間：" + channel.hours)
+                detail.append(self._labelled("time", channel.hours))
             if channel.note:
                 detail.append(channel.note)
             if channel.url and not channel.url_source:
-                detail.append(_general_page_words(channel))
+                detail.append(self._general_page_words(channel))
             body.append(_section(CHANNEL_KINDS[channel.kind].label, detail))
         if p.who:
-            body.append(_section("対象", [p.who]))
+            body.append(_section(self._say("who"), [p.who]))
         if p.when:
-            body.append(_section("期限", [p.when]))
+            body.append(_section(self._say("deadline"), [p.when]))
         if p.prepare:
-            body.append(_section("持ち物", ["・" + item for item in p.prepare]))
-        body.append(_section("手数料", [*self._fee_lines(p), f"払い方：{p.payment or self._ask_city()}"]))
+            body.append(_section(self._say("bring"), ["・" + item for item in p.prepare]))
+        body.append(_section(self._say("fee"), [*self._fee_lines(p),
+                                                self._labelled("payment", p.payment or self._ask_city())]))
         shows_counter = any(c.kind == "counter" for c in p.channels)
         if shows_counter:
             counter = p.counter
-            body.append(_section("窓口", [f"{counter.name}　{counter.address}",
-                                        f"受付時間：{counter.hours or self._ask_city()}"]))
+            body.append(_section(self._say("counter"), [
+                f"{counter.name}　{counter.address}",
+                self._labelled("counter_hours", counter.hours or self._ask_city())]))
         if p.processing:
-            body.append(_section("かかる日数", [p.processing]))
+            body.append(_section(self._say("processing"), [p.processing]))
         if p.note:
-            body.append(_section("ご注意", [p.note]))
+            body.append(_section(self._say("note"), [p.note]))
         contact = [self._contact_line(p)]
         if p.contact.floor:
-            contact.append(f"場所：{p.contact.floor}")
-        body.append(_section("問い合わせ", contact))
+            contact.append(self._labelled("place", p.contact.floor))
+        body.append(_section(self._say("contact"), contact))
 
         footer = self._link_buttons(p, p.channels)
         footer += self._phone_buttons(p, body, primary=not footer)
         if shows_counter and p.counter.address:
             where = {"type": "uri", "uri": MAP_SEARCH + quote(p.counter.address)}
-            footer.append(_button("地図で市役所を見る", where, primary=False))
+            footer.append(_button(self._say("map_button"), where, primary=False))
         return _bubble(self._header(p), body, footer)
 
     def _link_buttons(self, p: Procedure, channels: Iterable[Channel],
@@ -388,9 +396,10 @@ class Replies:
         buttons = []
         online = next((c for c in channels if c.online and c.url), None)
         if online is not None and online.url is not None:
-            buttons.append(_button(_link_label(online), {"type": "uri", "uri": online.url}, primary=True))
+            action = {"type": "uri", "uri": online.url}
+            buttons.append(_button(self._link_label(online), action, primary=True))
         if p.city_page and city_page:
-            buttons.append(_button("那珂市のページを見る", {"type": "uri", "uri": p.city_page},
+            buttons.append(_button(self._say("city_page_button"), {"type": "uri", "uri": p.city_page},
                                    primary=not buttons))
         return buttons
 
@@ -401,9 +410,31 @@ class Replies:
         for number in [self._phone(p)] + [n for text in _texts(body) for n in PHONE_IN_TEXT.findall(text)]:
             if number not in numbers:
                 numbers.append(number)
-        return [_button(f"電話する {number}", {"type": "uri", "uri": "tel:" + number.replace("-", "")},
+        return [_button(self._say("call_button", 電話番号=number),
+                        {"type": "uri", "uri": "tel:" + number.replace("-", "")},
                         primary=primary and index == 0)
                 for index, number in enumerate(numbers)]
+
+    def _link_label(self, channel: Channel) -> str:
+        if channel.url_source:
+            return self._say("apply_naka_button")
+        if channel.kind == "mynaportal" and _is_search(channel):
+            return self._say("apply_mynaportal_search_button")
+        if channel.kind == "mynaportal":
+            return self._say("apply_mynaportal_button")
+        if channel.kind == "ibaraki-e":
+            return self._say("apply_ibaraki_button")
+        return self._say("apply_button")
+
+    def _general_page_words(self, channel: Channel) -> str:
+        """Said under an application button that opens a general page, not Naka's own."""
+        if channel.kind == "mynaportal" and _is_search(channel):
+            return self._say("mynaportal_search_page")
+        if channel.kind == "mynaportal":
+            return self._say("mynaportal_page")
+        if channel.kind == "ibaraki-e":
+            return self._say("ibaraki_page")
+        return ""
 
 
 def _is_more(button: dict[str, Any]) -> bool:
@@ -433,31 +464,8 @@ def _ordered(channels: tuple[Channel, ...], lead: str) -> tuple[Channel, ...]:
     return channels
 
 
-def _link_label(channel: Channel) -> str:
-    if channel.url_source:
-        return "那珂市の申請ページを開く"
-    if channel.kind == "mynaportal" and _is_search(channel):
-        return "マイナポータルで那珂市を選んで探す"
-    if channel.kind == "mynaportal":
-        return "マイナポータル（国）の案内を開く"
-    if channel.kind == "ibaraki-e":
-        return "いばらき電子申請で那珂市を選んで探す"
-    return "申請のページを開く"
-
-
 def _is_search(channel: Channel) -> bool:
     return "/Application/search" in (channel.url or "")
-
-
-def _general_page_words(channel: Channel) -> str:
-    if channel.kind == "mynaportal" and _is_search(channel):
-        return ("ボタンはマイナポータルの検索ページです。"
-                "「茨城県那珂市」を選んで、この手続きを探してください。")
-    if channel.kind == "mynaportal":
-        return "ボタンはマイナポータル（国）の案内ページです。那珂市だけのページではありません。"
-    if channel.kind == "ibaraki-e":
-        return "ボタンはいばらき電子申請の入口です。那珂市の手続きを探してください。"
-    return ""
 
 
 def _texts(node: Any) -> Iterable[str]:

@@ -86,3 +86,26 @@ def test_an_unknown_field_is_an_error(tree: Path):
     edit(tree, "menu: 知りたい", "greeting: こんにちは\nmenu: 知りたい")
 
     assert any("greeting: 知らない項目です" in e for e in errors(tree))
+
+
+def test_the_cards_words_are_staffs_to_change(tree: Path):
+    edit(tree, "  bring: 持ち物", "  bring: もちもの")
+    edit(tree, "  call_button: 電話する {電話番号}", "  call_button: 電話をかける {電話番号}")
+    conversation = Conversation(content.load(tree))
+
+    card = as_text(conversation.respond(Incoming("text", "住民票がほしい")).messages)
+
+    assert "もちもの：" in card and "持ち物" not in card
+    assert "電話をかける 029-298-1111" in card
+
+
+def test_a_card_word_with_a_placeholder_it_cannot_hold_is_an_error(tree: Path):
+    edit(tree, "  map_button: 地図で市役所を見る", "  map_button: 地図で{係}を見る")
+
+    assert any("card.map_button: 「{係}」は使えません（使えるのは なし）" in e for e in errors(tree))
+
+
+def test_a_card_button_longer_than_a_flex_button_takes_is_an_error(tree: Path):
+    edit(tree, "  city_page_button: 那珂市のページを見る", "  city_page_button: " + "那珂市" * 14)
+
+    assert any("card.city_page_button: 40文字以内" in e for e in errors(tree))
