@@ -290,13 +290,27 @@ class Texts:
     def card_text(self, name: str, city: City, **values: str) -> str:
         """One of the card's words (CARD_FIELDS), its placeholders filled: the city's
         {代表電話} and {電話番号} unless `values` gives them, the rest from `values`."""
-        filled = {"代表電話": f"{city.name}（代表）{city.phone}", "電話番号": city.phone, **values}
-        return _PLACEHOLDER.sub(lambda found: filled[found.group(1)], self.card[name])
+        return _filled(self.card[name], {"代表電話": f"{city.name}（代表）{city.phone}",
+                                         "電話番号": city.phone, **values})
+
+
+def _filled(text: str, values: Mapping[str, str]) -> str:
+    """`text` with each {name} replaced by values[name] (the loader allowed only those)."""
+    return _PLACEHOLDER.sub(lambda found: values[found.group(1)], text)
 
 
 # What the bot says in English beside the procedures' en: blocks (intents/english.yaml).
 ENGLISH_TEXT_FIELDS = ("fallback", "not_handled", "menu", "clarify", "category", "no_english_yet")
 ENGLISH_BUTTON_FIELDS = ("menu", "none_of_these")
+# The words of the English card (english.yaml `card:`) and the placeholders each may hold.
+ENGLISH_CARD_FIELDS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("need", "hours", "fee", "counter_hours", "contact", "counter", "where", "city_hall",
+                     "no_procedures", "apply_button"), ()),
+    **dict.fromkeys(("ask", "ask_counter_hours", "section_contact", "main_contact", "deadline_in_japanese",
+                     "call_button"), ("phone",)),
+    "also": ("ways",), "online_no": ("ways",), "online_yes": ("way", "url"), "fee_in_japanese": ("fee",),
+    "no_deadline": ("ask",),
+}
 
 
 @dataclass(frozen=True)
@@ -315,10 +329,15 @@ class EnglishTexts:
     channels: Mapping[str, tuple[str, str]]  # channel kind -> (label, headline)
     intents: tuple[tuple[str, tuple[str, ...], str], ...]  # (id, words, reply)
     outside: tuple[tuple[str, tuple[str, ...]], ...]  # (topic, words) other offices handle
+    card: Mapping[str, str] = field(default_factory=dict)  # ENGLISH_CARD_FIELDS -> text as written
 
     def fill(self, text: str, city: City) -> str:
         """The text with {phone} replaced by the city's main number."""
         return text.replace("{phone}", city.phone)
+
+    def card_text(self, name: str, city: City, **values: str) -> str:
+        """One of the English card's words, {phone} the city's main number unless given."""
+        return _filled(self.card[name], {"phone": city.phone, **values})
 
 
 @dataclass(frozen=True)
@@ -803,25 +822,32 @@ class _Reader:
             at: FieldPath = ("buttons", name)
             found[f"{name}_button"] = self._text(at, max_length=limits.QUICK_LABEL) or ""
             lines[f"{name}_button"] = self._line(at)
+        card = self._card(CARD_FIELDS)
+        self._sources()
+        self._reviewed()
+        return Texts(**found, path=self.doc.path, card=card, lines=lines)
+
+    def _card(self, fields: Mapping[str, tuple[str, ...]]) -> Mapping[str, str]:
+        """A `card:` section: every field required, a placeholder only where it can be filled,
+        a field ending in _button a label within LINE's limit for a Flex button."""
+        self._known_fields(set(fields), ("card",))
         card: dict[str, str] = {}
-        for name, holds in CARD_FIELDS.items():
-            at = ("card", name)
+        for name, holds in fields.items():
+            at: FieldPath = ("card", name)
             text = self._text(at, max_length=limits.BUTTON_LABEL if name.endswith("_button") else None) or ""
             for placeholder in _PLACEHOLDER.findall(text):
                 if placeholder not in holds:
                     usable = "・".join(f"{{{p}}}" for p in holds) or "なし"
                     self._problem(at, f"「{{{placeholder}}}」は使えません（使えるのは {usable}）")
             card[name] = text
-        self._sources()
-        self._reviewed()
-        return Texts(**found, path=self.doc.path, card=MappingProxyType(card), lines=lines)
+        return MappingProxyType(card)
 
     def _read_english(self, path: Path, category_ids: set[str]) -> EnglishTexts | None:
         if self._open(path) is None or self.doc is None:
             return None
         self.owner = "english"
         self._known_fields({"texts", "buttons", "categories", "channels", "intents", "not_handled",
-                            "source", "reviewed"})
+                            "card", "source", "reviewed"})
         self._known_fields(set(ENGLISH_TEXT_FIELDS), ("texts",))
         self._known_fields(set(ENGLISH_BUTTON_FIELDS), ("buttons",))
         found: dict[str, str] = {}
@@ -850,11 +876,12 @@ class _Reader:
                             self._text(("intents", name, "reply")) or ""))
         outside = [(str(name), self._texts(("not_handled", name), required=True))
                    for name in self._mapping(("not_handled",))]
+        card = self._card(ENGLISH_CARD_FIELDS)
         self._sources()
         self._reviewed()
         return EnglishTexts(**found, categories=MappingProxyType(categories),
                             channels=MappingProxyType(channels), intents=tuple(intents),
-                            outside=tuple(outside))
+                            outside=tuple(outside), card=card)
 
     def _mapping(self, at: FieldPath) -> list[Any]:
         """The keys of a required mapping (「名前: 値」 lines), in the file's order."""

@@ -134,6 +134,22 @@ class English:
     def _kind(self, kind: str) -> str:
         return self.texts.channels[kind][0]
 
+    def _card(self, name: str, **values: str) -> str:
+        """One of the English card's words, as staff wrote it in intents/english.yaml `card:`."""
+        return self.texts.card_text(name, self.catalogue.city, **values)
+
+    def _contact(self, p: Procedure) -> str:
+        """Whom to call: the section's direct line when confirmed, else the city's main number."""
+        if p.contact.phone:
+            return self._card("section_contact", phone=p.contact.phone)
+        return self._card("main_contact")
+
+    def _fee(self, p: Procedure, ask: str) -> str:
+        """The English fee; a fee confirmed in Japanese but not translated yet is shown as written."""
+        if p.en is not None and p.en.fee:
+            return p.en.fee
+        return self._card("fee_in_japanese", fee=p.fee) if p.fee else ask
+
     def match(self, text: str) -> Answer:
         return self.matcher.match(text)
 
@@ -156,31 +172,33 @@ class English:
         if en is None:  # no translation yet: the Japanese card, said so in English
             return [self._text(self._say(self.texts.no_english_yet), self._menu())]
         city = self.catalogue.city
-        ask = f"Not confirmed: please ask Naka City Hall ({city.phone})"
+        ask = self._card("ask")
         body: list[dict[str, Any]] = [_line(en.summary, size="md"), _separator()]
         kinds = [c.kind for c in p.channels]
         headline = self.texts.channels[kinds[0] if kinds else DEFAULT_KIND][1]
         if len(kinds) > 1:
-            headline += "\nAlso: " + ", ".join(self._kind(k) for k in kinds[1:])
+            headline += "\n" + self._card("also", ways=", ".join(self._kind(k) for k in kinds[1:]))
         body.append(_line(headline, size="lg", weight="bold", color=ACCENT))
         for index, channel in enumerate(p.channels):
             detail = []
             if index < len(en.need) and en.need[index]:
-                detail.append("What you need: " + "; ".join(en.need[index]))
+                detail.append(f"{self._card('need')}: " + "; ".join(en.need[index]))
             if index < len(en.hours) and en.hours[index]:
-                detail.append("Hours: " + str(en.hours[index]))
+                detail.append(f"{self._card('hours')}: {en.hours[index]}")
             body.append(_section(self._kind(channel.kind), detail))
-        body.append(_section("Fee", [_fee(p, ask)]))
+        body.append(_section(self._card("fee"), [self._fee(p, ask)]))
         # Counter hours are not confirmed for any procedure yet (naka-facts.md): in both languages.
-        body.append(_section("Counter hours", [ask if not p.hours else f"Please ask ({city.phone})"]))
-        body.append(_section("Contact", [_contact(p, city.phone)]))
+        counter_hours = ask if not p.hours else self._card("ask_counter_hours")
+        body.append(_section(self._card("counter_hours"), [counter_hours]))
+        body.append(_section(self._card("contact"), [self._contact(p)]))
         footer: list[dict[str, Any]] = []
         online = next((c for c in p.channels if c.online and c.url), None)
         if online and online.url:
-            footer.append(_button("Apply online", {"type": "uri", "uri": online.url}, primary=True))
+            apply = {"type": "uri", "uri": online.url}
+            footer.append(_button(self._card("apply_button"), apply, primary=True))
         phone = p.contact.phone or city.phone
-        footer.append(_button(f"Call {phone}", {"type": "uri", "uri": "tel:" + phone.replace("-", "")},
-                              primary=not online))
+        footer.append(_button(self._card("call_button", phone=phone),
+                              {"type": "uri", "uri": "tel:" + phone.replace("-", "")}, primary=not online))
         bubble = {
             "type": "bubble", "size": "giga",
             "header": {"type": "box", "layout": "vertical", "contents": [
@@ -198,32 +216,30 @@ class English:
 
     def fact(self, p: Procedure, fact: str) -> list[Message]:
         """One fact of the English card, short, with a button for the whole card."""
-        en, city = p.en, self.catalogue.city
+        en = p.en
         if en is None:
             return self.procedure(p)
-        ask = f"Not confirmed: please ask Naka City Hall ({city.phone})."
+        ask = self._card("ask") + "."
+        ways = ", ".join(self._kind(c.kind) for c in p.channels)
         lines: list[str]
         if fact == "prepare":
             pairs = zip(p.channels, en.need, strict=False)
             lines = [f"{self._kind(c.kind)}: " + "; ".join(need) for c, need in pairs if need] or [ask]
         elif fact == "fee":
-            lines = [_fee(p, ask)]
+            lines = [self._fee(p, ask)]
         elif fact == "online":
             online = [c for c in p.channels if c.online]
-            lines = [f"Yes: {self._kind(c.kind)} {c.url or ''}".rstrip() for c in online] or [
-                "There is no online way for this procedure in this guide: "
-                + ", ".join(self._kind(c.kind) for c in p.channels) + "."]
+            lines = [self._card("online_yes", way=self._kind(c.kind), url=c.url or "").rstrip()
+                     for c in online] or [self._card("online_no", ways=ways)]
         elif fact == "hours":
-            lines = [f"Counter: {ask}"] + [f"{self._kind(c.kind)}: {h}" for c, h in zip(p.channels, en.hours,
-                                                                                      strict=False) if h]
+            lines = [f"{self._card('counter')}: {ask}"] + [
+                f"{self._kind(c.kind)}: {h}" for c, h in zip(p.channels, en.hours, strict=False) if h]
         elif fact == "where":
-            lines = ["Where: " + ", ".join(self._kind(c.kind) for c in p.channels),
-                     "City hall: 1819-5 Fukuda, Naka City, Ibaraki 311-0192"]
+            lines = [f"{self._card('where')}: {ways}", self._card("city_hall")]
         elif fact == "when":  # the deadline text is not translated: said so, never guessed
-            lines = [f"The deadline is written in the Japanese guide only. Please ask Naka City Hall "
-                     f"({city.phone})." if p.when else f"No deadline is given in this guide. {ask}"]
+            lines = [self._card("deadline_in_japanese") if p.when else self._card("no_deadline", ask=ask)]
         else:
-            lines = ["Contact: " + _contact(p, city.phone)]
+            lines = [f"{self._card('contact')}: {self._contact(p)}"]
         items = [_item(en.label, postback_for_procedure(p.id)), _item(self.texts.menu_button, POSTBACK_MENU)]
         return _checked([self._text(f"[{en.title}]\n" + "\n".join(lines), items)])
 
@@ -259,7 +275,7 @@ class English:
         bubble = {"type": "bubble", "size": "giga",
                   "header": {"type": "box", "layout": "vertical", "contents": header},
                   "body": {"type": "box", "layout": "vertical", "spacing": "sm",
-                           "contents": buttons or [_line("No procedure in English here yet.", size="md")]}}
+                           "contents": buttons or [_line(self._card("no_procedures"), size="md")]}}
         alt = f"{name}: " + ", ".join(label for _, label in labels)
         return _checked([{"type": "flex", "altText": alt[:1500], "contents": bubble,
                           "quickReply": {"items": [_item(self.texts.menu_button, POSTBACK_MENU)]}}])
@@ -312,16 +328,3 @@ def _checked(messages: list[Message]) -> list[Message]:
         raise LimitError("; ".join(problems))
     return messages
 
-
-def _contact(p: Procedure, main_phone: str) -> str:
-    """Whom to call: the section's direct line when confirmed, else the city's main number."""
-    if p.contact.phone:
-        return f"Naka City Hall, the section in charge: {p.contact.phone}"
-    return f"Naka City Hall (main) {main_phone}"
-
-
-def _fee(p: Procedure, ask: str) -> str:
-    """The English fee; a fee confirmed in Japanese but not translated yet is shown as written."""
-    if p.en is not None and p.en.fee:
-        return p.en.fee
-    return f"{p.fee} (in Japanese; not translated yet)" if p.fee else ask

@@ -133,3 +133,26 @@ def test_a_topic_not_handled_is_found_by_its_own_words(conversation, question):
     # text, without the common words (what, is, for), so the question meets it word for word.
     outcome = conversation.respond(Incoming("text", question))
     assert outcome.shown == "en:intent:outside-en-mynumber-system"
+
+
+def test_the_english_cards_words_are_staffs_to_change(tmp_path):
+    import shutil
+
+    from bot import content
+    from bot.conversation import Conversation
+
+    for folder in ("intents", "procedures", "richmenu"):
+        shutil.copytree(content.REPO_ROOT / folder, tmp_path / folder)
+    path = tmp_path / "intents" / "english.yaml"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("  need: What you need\n", "  need: Please bring\n")
+                    .replace("  call_button: Call {phone}\n", "  call_button: Phone {phone} {fee}\n"),
+                    encoding="utf-8")
+
+    errors = [str(p) for p in content.inspect(tmp_path).errors]
+    assert any("card.call_button: 「{fee}」は使えません（使えるのは {phone}）" in e for e in errors), errors
+
+    path.write_text(text.replace("  need: What you need\n", "  need: Please bring\n"), encoding="utf-8")
+    card = as_text(Conversation(content.load(tmp_path)).respond(
+        Incoming("text", "I need a residence certificate")).messages)
+    assert "Please bring: " in card and "What you need" not in card
