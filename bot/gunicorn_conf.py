@@ -18,6 +18,10 @@ Fatal signals. A worker killed by SIGBUS or SIGSEGV (a memory-mapped file cut sh
 under it: SQLite's -shm, see SQLite.check_shared_memory) would vanish with only
 gunicorn's "was sent SIGBUS" in the log; faulthandler writes the Python stack of every
 thread to stderr first, so the log says where. gunicorn then starts a new worker.
+
+Catalogue watcher. Each worker starts the thread that looks for staff's edits as soon as
+it is forked, so a worker nobody has asked yet serves the newest catalogue to the first
+resident (bot/reloader.py); a thread started in the master would not survive the fork.
 """
 
 from __future__ import annotations
@@ -41,3 +45,7 @@ def when_ready(server: Any) -> None:
 def post_fork(server: Any, worker: Any) -> None:
     sys.setswitchinterval(SWITCH_INTERVAL)
     faulthandler.enable(all_threads=True)
+    if server is not None:
+        from bot.web import events_of
+
+        events_of(server.app.wsgi()).holder.start_watching()

@@ -22,9 +22,10 @@ mistake does not hold back everyone else's edits.
 
 The check is started by the thread that asks for the conversation, and by a watcher
 thread that looks at the same interval, so an edit is served before the next resident
-asks (an idle instance included). The watcher is started lazily, in the process that
-answers, which keeps it fork-safe under gunicorn --preload (a thread started before the
-fork would be lost in it); it holds the holder weakly and ends with it. Only the cheap
+asks (an idle instance included). The watcher is started in the process that answers:
+by gunicorn's post_fork hook in each worker (bot/gunicorn_conf.py), else at the first
+use; a thread started before the fork would be lost in it (--preload). It holds the
+holder weakly and ends with it. Only the cheap
 part (a stat of each file) runs there; validating and indexing a changed catalogue
 takes seconds and runs in a short-lived thread, so no resident waits for it.
 """
@@ -89,12 +90,17 @@ class CatalogueHolder:
 
     @property
     def conversation(self) -> Conversation:
-        self._start_watcher()
+        self.start_watching()
         return self._look()
 
-    def _start_watcher(self) -> None:
+    @property
+    def watching(self) -> bool:
+        """Whether this process looks for edits even when nobody asks."""
+        return self._watcher_pid == os.getpid()
+
+    def start_watching(self) -> None:
         """Look at the interval even when nobody asks (once per process: threads do not survive a fork)."""
-        if not self.background or self.interval is None or self._watcher_pid == os.getpid():
+        if not self.background or self.interval is None or self.watching:
             return
         self._watcher_pid = os.getpid()
         pause = max(self.interval, 1.0)

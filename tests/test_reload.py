@@ -146,3 +146,22 @@ def test_an_edit_is_served_before_anyone_asks(root):
             break
         time.sleep(0.1)
     assert frozen.conversation.catalogue.procedure("juminhyo").title == "住民票（新）"
+
+
+
+def test_a_gunicorn_worker_watches_from_the_start(root, monkeypatch):
+    # A worker nobody has asked yet: gunicorn's post_fork starts its watcher, so staff's
+    # edit is served to the very first resident.
+    from types import SimpleNamespace
+
+    from bot import gunicorn_conf
+
+    monkeypatch.setattr(gunicorn_conf.sys, "setswitchinterval", lambda _: None)
+    monkeypatch.setattr(gunicorn_conf.faulthandler, "enable", lambda **_: None)
+    app = create_app(Settings(catalogue_root=root, reload_interval=1.0))
+    holder = events_of(app).holder
+    assert not holder.watching
+
+    gunicorn_conf.post_fork(SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)), None)
+
+    assert holder.watching
