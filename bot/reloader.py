@@ -200,6 +200,7 @@ class CatalogueHolder:
                 return False
             started = time.perf_counter()
             self._conversation = Conversation(report.catalogue)
+            self._say_unreviewed_fills(files)
             self._good_files = files
             moved: dict[str, Any] = {"from": serving, "to": report.catalogue.version}  # "from": a keyword
             log_event(log, "catalogue_reloaded", **moved, procedures=len(report.catalogue.procedures),
@@ -210,6 +211,14 @@ class CatalogueHolder:
             return False
         finally:
             self._lock.release()
+
+    def _say_unreviewed_fills(self, files: dict[str, str]) -> None:
+        """A fact filled in a file (~ -> a value) without a new `reviewed` date: the same
+        warning /admin gives on saving, for an edit made on the server's files."""
+        notes = [f"{path}: {note}" for path in versions.changed(self._good_files, files) if path in files
+                 for note in versions.unreviewed_fills(self._good_files.get(path), files[path])]
+        if notes:
+            log_event(log, "catalogue_unreviewed_fill", logging.WARNING, notes=notes)
 
     def _published(self) -> int | None:
         """The newest published version's id, or None (none yet, or no store)."""

@@ -165,3 +165,15 @@ def test_a_gunicorn_worker_watches_from_the_start(root, monkeypatch):
     gunicorn_conf.post_fork(SimpleNamespace(app=SimpleNamespace(wsgi=lambda: app)), None)
 
     assert holder.watching
+
+
+def test_a_fact_filled_in_a_file_without_a_new_review_date_is_pointed_out(root, caplog):
+    app = create_app(Settings(catalogue_root=root, reload_interval=0))
+    client = app.test_client()
+    client.get("/healthz")
+    fees = root / "procedures" / "facts" / "fees.yaml"
+    edit(fees, fees.read_text(encoding="utf-8").replace("    counter: ~", "    counter: 300円", 1))
+    settle(client)
+
+    assert "catalogue_reloaded" in caplog.text
+    assert "catalogue_unreviewed_fill" in caplog.text and "counter を埋めました" in caplog.text
