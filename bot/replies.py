@@ -416,25 +416,13 @@ class Replies:
                 for index, number in enumerate(numbers)]
 
     def _link_label(self, channel: Channel) -> str:
-        if channel.url_source:
-            return self._say("apply_naka_button")
-        if channel.kind == "mynaportal" and _is_search(channel):
-            return self._say("apply_mynaportal_search_button")
-        if channel.kind == "mynaportal":
-            return self._say("apply_mynaportal_button")
-        if channel.kind == "ibaraki-e":
-            return self._say("apply_ibaraki_button")
-        return self._say("apply_button")
+        page = _page_kind(channel)
+        return self._say(f"apply_{page}_button" if page else "apply_button")
 
     def _general_page_words(self, channel: Channel) -> str:
         """Said under an application button that opens a general page, not Naka's own."""
-        if channel.kind == "mynaportal" and _is_search(channel):
-            return self._say("mynaportal_search_page")
-        if channel.kind == "mynaportal":
-            return self._say("mynaportal_page")
-        if channel.kind == "ibaraki-e":
-            return self._say("ibaraki_page")
-        return ""
+        page = _page_kind(channel)
+        return self._say(f"{page}_page") if page and page != "naka" else ""
 
 
 def _is_more(button: dict[str, Any]) -> bool:
@@ -462,6 +450,16 @@ def _ordered(channels: tuple[Channel, ...], lead: str) -> tuple[Channel, ...]:
     if lead == "anytime":
         return tuple(sorted(channels, key=lambda c: c.kind == "counter"))
     return channels
+
+
+def _page_kind(channel: Channel) -> str:
+    """The page an application button opens, as texts.yaml `card:` names it: Naka's own
+    ("naka"), a general one to search in, or "" for any other."""
+    if channel.url_source:
+        return "naka"
+    if channel.kind == "mynaportal":
+        return "mynaportal_search" if _is_search(channel) else "mynaportal"
+    return "ibaraki" if channel.kind == "ibaraki-e" else ""
 
 
 def _is_search(channel: Channel) -> bool:
