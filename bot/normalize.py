@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -104,6 +104,8 @@ def _strip(pattern: re.Pattern[str] | None, folded: str) -> str:
 # --- readings ---------------------------------------------------------------------------
 _local = threading.local()
 _SKIP_POS = {"補助記号", "空白"}
+_KANJI_CHAR = re.compile(r"[\u3400-\u9fff々]")
+_HONORIFICS = ("さん", "様", "さま", "君", "くん", "ちゃん", "氏")
 _KANA_OR_KANJI = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 
 
@@ -176,6 +178,21 @@ def _acts_on_topic(following: list[tuple[str, tuple[str, ...]]]) -> bool:
     not list a second thing."""
     return (len(following) == 2 and following[0][1][2] == "サ変可能"
             and following[1][1][0] == "動詞")
+
+
+def person_names(text: str, window: int = 2000) -> Iterator[tuple[int, int]]:
+    """Where `text` holds a name SudachiDict knows as a person's, written in kanji (山田,
+    太郎; one kanji only before さん, 様 …: 林さん): (start, end) of each, in `text`'s own
+    positions. Kana and Latin words it tags so are mostly not names (マイナ, ローソン, any
+    unknown English word), nor a lone kanji (申, 福). Read in windows: Sudachi takes a
+    bounded input."""
+    for offset in range(0, len(text), window):
+        piece = text[offset:offset + window]
+        for morpheme in _tokenizer().tokenize(piece):
+            surface = morpheme.surface()
+            if (morpheme.part_of_speech()[1:3] == ("固有名詞", "人名") and _KANJI_CHAR.search(surface)
+                    and (len(surface) > 1 or piece.startswith(_HONORIFICS, morpheme.end()))):
+                yield offset + morpheme.begin(), offset + morpheme.end()
 
 
 def normalized_text(text: str) -> str:

@@ -7,9 +7,11 @@ middle dots (・), spaces or neither; addresses also as "taro(at)example.com", w
 spaces around "@" and ".", or with a Japanese full stop (。) for the dot. It runs in
 time linear in the text's length, whatever the text (see PATTERNS).
 
-Names cannot be found reliably: Japanese has no capitals or spaces to mark them, and
-a surname is often an ordinary word (中村, 小林, 森). Nothing here tries; the bot asks
-residents never to send personal data, and staff see only masked text.
+Names are found by SudachiDict, whose entries mark family and given names (山田, 太郎,
+佐藤さん): a name it knows becomes ［名前］. Japanese has no capitals or spaces to mark
+names, so one it does not know (まゆみ, a rare surname) is left as written, and a place
+that is also a surname (長野) is masked too: the bot asks residents never to send
+personal data, and staff see only masked text.
 """
 
 from __future__ import annotations
@@ -20,11 +22,14 @@ import re
 import secrets
 from collections.abc import Iterator
 
+from bot.normalize import person_names
+
 MY_NUMBER = "［個人番号］"
 PHONE = "［電話番号］"
 EMAIL = "［メール］"
 POSTAL = "［郵便番号］"
 NUMBER = "［番号］"
+NAME = "［名前］"
 
 # Matching runs on a same-length mirror of the text, so a match's span is also its span
 # in the original and everything that is not masked stays as written. In the mirror:
@@ -72,8 +77,11 @@ def mask(text: str) -> str:
     mirror = text.translate(_MIRROR)
     taken = bytearray(len(text))  # 1 where a span was already masked: overlaps in linear time
     spans: list[tuple[int, int, str]] = []
-    for pattern, label in ((None, EMAIL), *PATTERNS):
-        found = _emails(mirror) if pattern is None else (match.span() for match in pattern.finditer(mirror))
+    for pattern, label in ((None, EMAIL), *PATTERNS, (None, NAME)):
+        if pattern is not None:
+            found: Iterator[tuple[int, int]] = (match.span() for match in pattern.finditer(mirror))
+        else:
+            found = _emails(mirror) if label == EMAIL else person_names(text)
         for start, end in found:
             if label == PHONE and not _is_phone(mirror[start:end]):
                 continue

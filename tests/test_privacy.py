@@ -10,7 +10,7 @@ import pytest
 from bot import privacy
 from bot.conversation import Incoming, Outcome
 from bot.feedback import review_row
-from bot.privacy import EMAIL, MY_NUMBER, NUMBER, PHONE, POSTAL, mask, pseudonym
+from bot.privacy import EMAIL, MY_NUMBER, NAME, NUMBER, PHONE, POSTAL, mask, pseudonym
 
 
 @pytest.mark.parametrize(("text", "expected"), [
@@ -145,3 +145,21 @@ def test_a_pseudonym_is_stable_for_one_secret_and_changes_with_it():
     assert key != pseudonym(user, "secret-b")
     assert key != pseudonym("U" + "0" * 32, "secret-a")
     assert user not in key
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("山田太郎です。ペンギンの飼い方を教えて", f"{NAME}です。ペンギンの飼い方を教えて"),
+    ("私は田中花子と申します。住民票がほしい", f"私は{NAME}と申します。住民票がほしい"),
+    ("母の鈴木の介護認定", f"母の{NAME}の介護認定"),
+    ("林さんに頼まれて来ました", f"{NAME}さんに頼まれて来ました"),
+])
+def test_a_name_the_dictionary_knows_is_masked(text, expected):
+    assert mask(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "マイナ保険証の使い方", "ローソンで住民票", "森に行く", "I lost my ward card", "福祉用具を買った",
+])
+def test_words_tagged_as_names_by_guess_are_left_as_written(text):
+    # Kana and Latin words and a lone kanji that SudachiDict may tag as a name are not names.
+    assert mask(text) == text
