@@ -126,8 +126,9 @@ class Facet:
 class English:
     """A procedure in English, translated from its Japanese entry (the `en:` block).
 
-    The same facts: what to bring per channel (in the channels' order) and the fee are
-    translations of the Japanese ones; a fact unknown in Japanese is unknown here too.
+    The same facts: what to bring per channel (in the channels' order), the fee and the
+    deadline are translations of the Japanese ones; a fact unknown in Japanese is unknown
+    here too.
     """
 
     title: str
@@ -138,12 +139,17 @@ class English:
     fee: str | None
     keywords: tuple[str, ...]
     examples: tuple[str, ...]
+    when: str | None = None  # the deadline, as `when`
 
 
-def japanese_digest(title: str, summary: str, channels: tuple[Channel, ...], fee: str | None) -> str:
+def japanese_digest(title: str, summary: str, channels: tuple[Channel, ...], fee: str | None,
+                    when: str | None = None) -> str:
     """8 hex digits over the Japanese facts an `en:` block translates (title, summary, the
-    channels' kinds, needs and hours, the fee): a changed fact changes the digest."""
+    channels' kinds, needs and hours, the fee, and the deadline when it translates one): a
+    changed fact changes the digest."""
     facts = [title, summary, fee or "~"] + [f"{c.kind}|{'|'.join(c.need)}|{c.hours or '~'}" for c in channels]
+    if when is not None:
+        facts.append(f"when|{when}")
     return hashlib.sha256("\n".join(facts).encode()).hexdigest()[:8]
 
 
@@ -304,8 +310,8 @@ ENGLISH_TEXT_FIELDS = ("fallback", "not_handled", "menu", "clarify", "category",
 ENGLISH_BUTTON_FIELDS = ("menu", "none_of_these")
 # The words of the English card (english.yaml `card:`) and the placeholders each may hold.
 ENGLISH_CARD_FIELDS: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(("need", "hours", "fee", "counter_hours", "contact", "counter", "where", "city_hall",
-                     "no_procedures", "apply_button"), ()),
+    **dict.fromkeys(("need", "hours", "fee", "deadline", "counter_hours", "contact", "counter", "where",
+                     "city_hall", "no_procedures", "apply_button"), ()),
     **dict.fromkeys(("ask", "ask_counter_hours", "section_contact", "main_contact", "deadline_in_japanese",
                      "call_button"), ("phone",)),
     "also": ("ways",), "online_no": ("ways",), "online_yes": ("way", "url"), "fee_in_japanese": ("fee",),
@@ -721,10 +727,12 @@ class _Reader:
         `translated_from` holds a short digest of the Japanese facts it was translated from
         (japanese_digest): when the Japanese changes, check warns until the English follows.
         """
-        self._known_fields({"title", "label", "summary", "channels", "fee", "keywords", "examples",
+        self._known_fields({"title", "label", "summary", "channels", "fee", "when", "keywords", "examples",
                             "translated_from"}, ("en",))
         channels, fee = procedure.channels, procedure.fee
-        digest = japanese_digest(procedure.title, procedure.summary, channels, fee)
+        when_en = self._text(("en", "when"), required=False)
+        digest = japanese_digest(procedure.title, procedure.summary, channels, fee,
+                                 procedure.when if when_en is not None else None)
         if self._text(("en", "translated_from"), required=False) != digest:
             self._problem(("en", "translated_from"),
                           f"日本語が翻訳のあとで変わっています。英語（en:）を日本語に合わせて直し、"
@@ -752,6 +760,12 @@ class _Reader:
             self._problem(("en", "fee"),
                           "日本語の手数料がわかりました。英語の fee も書いてください"
                           "（それまで英語の答えは日本語の手数料を出します）", severity="warning")
+        if when_en is not None and procedure.when is None:
+            self._problem(("en", "when"), "日本語の when があるときだけ書いてください（同じ内容の英訳）")
+        elif when_en is None and procedure.when is not None:
+            self._problem(("en", "when"), "日本語に期限（when）があります。英語の when も書いてください"
+                                          "（それまで英語の答えは「日本語の案内をご覧ください」と言います）",
+                          severity="warning")
         return English(
             title=self._text(("en", "title")) or "",
             label=self._text(("en", "label"), max_length=limits.QUICK_LABEL) or "",
@@ -761,6 +775,7 @@ class _Reader:
             fee=fee_en,
             keywords=self._texts(("en", "keywords"), required=True),
             examples=self._texts(("en", "examples")),
+            when=when_en,
         )
 
     def _read_intent(self, path: Path) -> Intent | None:

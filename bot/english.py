@@ -186,6 +186,8 @@ class English:
             if index < len(en.hours) and en.hours[index]:
                 detail.append(f"{self._card('hours')}: {en.hours[index]}")
             body.append(_section(self._kind(channel.kind), detail))
+        if en.when:  # a deadline missed costs money: on the card, as in Japanese
+            body.append(_section(self._card("deadline"), [en.when]))
         body.append(_section(self._card("fee"), [self._fee(p, ask)]))
         # Counter hours are not confirmed for any procedure yet (naka-facts.md): in both languages.
         counter_hours = ask if not p.hours else self._card("ask_counter_hours")
@@ -236,8 +238,11 @@ class English:
                 f"{self._kind(c.kind)}: {h}" for c, h in zip(p.channels, en.hours, strict=False) if h]
         elif fact == "where":
             lines = [f"{self._card('where')}: {ways}", self._card("city_hall")]
-        elif fact == "when":  # the deadline text is not translated: said so, never guessed
-            lines = [self._card("deadline_in_japanese") if p.when else self._card("no_deadline", ask=ask)]
+        elif fact == "when":  # a deadline not translated yet is said to be in Japanese, never guessed
+            if en.when:
+                lines = [en.when]
+            else:
+                lines = [self._card("deadline_in_japanese") if p.when else self._card("no_deadline", ask=ask)]
         else:
             lines = [f"{self._card('contact')}: {self._contact(p)}"]
         items = [_item(en.label, postback_for_procedure(p.id)), _item(self.texts.menu_button, POSTBACK_MENU)]

@@ -156,3 +156,32 @@ def test_the_english_cards_words_are_staffs_to_change(tmp_path):
     card = as_text(Conversation(content.load(tmp_path)).respond(
         Incoming("text", "I need a residence certificate")).messages)
     assert "Please bring: " in card and "What you need" not in card
+
+
+def test_an_english_card_shows_its_deadline_and_answers_until_when(conversation):
+    from bot.followup import LocalMemory
+
+    memory = LocalMemory()
+    card = conversation.respond(Incoming("text", "I had a baby. How do I register the birth?", "k-b"), memory)
+    assert card.shown == "en:procedure:shussei"
+    assert "Deadline" in as_text(card.messages) and "within 14 days of the birth" in as_text(card.messages)
+
+    asked = conversation.respond(Incoming("text", "By when?", "k-b"), memory)
+    assert asked.shown == "en:fact:shussei:when"
+    assert "within 14 days of the birth" in asked.messages[0]["text"]
+
+
+def test_a_deadline_changed_in_japanese_flags_its_english(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    from bot.catalogue import inspect
+
+    repo = Path(__file__).resolve().parents[1]
+    for folder in ("procedures", "intents"):
+        shutil.copytree(repo / folder, tmp_path / folder)
+    path = tmp_path / "procedures" / "todoke" / "okuyami.yaml"
+    path.write_text(path.read_text().replace("7日以内に出します", "10日以内に出します", 1))
+
+    flagged = [p for p in inspect(tmp_path).problems if "translated_from" in p.field]
+    assert [(p.path, p.severity) for p in flagged] == [("procedures/todoke/okuyami.yaml", "warning")]
