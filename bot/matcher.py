@@ -89,7 +89,7 @@ class Candidate:
     id: str  # procedure id, or "intent:NAME"
     score: float
     evidence: tuple[str, ...] = ()
-    # Keywords (of any entry) the question contains word for word that this entry's texts
+    # Procedures' keywords the question contains word for word that this entry's texts
     # never mention: what the question is about besides this entry.
     unexplained: tuple[str, ...] = ()
 
