@@ -78,7 +78,7 @@ class Conversation:
             return self._english_postback(incoming.text.removeprefix(ENGLISH_POSTBACK))
         if incoming.kind == "text":
             answer = self.matcher.match(incoming.text)
-            answers = several(self.matcher, incoming.text)
+            answers = several(self.matcher, answer)
             if answers:  # 住民票と印鑑証明: one card (or clarify) per topic, clarifies last
                 messages = [self._naming(answers)] + [m for a in answers for m in self.replies.for_answer(a)]
                 shown = "several:" + "+".join(a.id or "clarify" for a in answers)
@@ -110,7 +110,7 @@ class Conversation:
             if fact is None:
                 return Outcome(english.procedure(procedure), None, f"en:procedure:{topic}", topic=topic)
             return Outcome(english.fact(procedure, fact), None, f"en:fact:{topic}:{fact}", topic=topic)
-        answers = several(english.matcher, text, EXPLAINED_ENGLISH)
+        answers = several(english.matcher, answer, EXPLAINED_ENGLISH)
         if answers:  # "a residence certificate and a seal certificate"
             cards = [a.id for a in answers if a.kind == "procedure" and a.id]
             names = [f"- {p.en.label}" if (p := self.catalogue.procedure(a.id or "")) and p.en

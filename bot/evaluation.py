@@ -50,7 +50,7 @@ def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]
         got = answered_id(answer)
         offered = [c.id for c in answer.candidates[:3]] if answer.kind == "clarify" else [got]
         # A message naming two topics gets each (English texts share more common words).
-        answers = several(matcher, case["text"], EXPLAINED_ENGLISH if in_english else EXPLAINED)
+        answers = several(matcher, answer, EXPLAINED_ENGLISH if in_english else EXPLAINED)
         cards = [a.id for a in answers if a.kind == "procedure" and a.id]
         if answers:
             offered = cards + [c.id for a in answers if a.kind == "clarify" for c in a.candidates[:3]]

@@ -21,12 +21,14 @@ EXPLAINED = 40.0  # a procedure scoring this on another part's words speaks of t
 EXPLAINED_ENGLISH = 90.0
 
 
-def several(matcher: Matcher, text: str, explained: float = EXPLAINED) -> list[Answer]:
-    """The answers to show, one per topic, when the message names two or more; else []."""
-    parts = coordinated_parts(text)
+def several(matcher: Matcher, whole: Answer, explained: float = EXPLAINED) -> list[Answer]:
+    """The answers to show, one per topic, when the message names two or more; else [].
+
+    `whole` is the matcher's answer to the whole message (whole.text), which the caller has.
+    """
+    parts = coordinated_parts(whole.text)
     if len(parts) < 2:
         return []
-    whole = matcher.match(text)
     if whole.kind == "procedure" and whole.id and all(
             _explained(matcher, part, {whole.id}, explained) for part in parts):
         return []

@@ -39,7 +39,8 @@ def test_a_topic_that_needs_a_choice_is_asked_last(conversation):
 
 def test_a_word_the_other_procedure_speaks_of_is_not_a_second_topic(conversation):
     # マイナ保険証 is about linking マイナンバーカード and 保険証: one card, not two.
-    answers = several(conversation.matcher, "マイナンバーカードと保険証をひもづけたい")
+    matcher = conversation.matcher
+    answers = several(matcher, matcher.match("マイナンバーカードと保険証をひもづけたい"))
     assert answers == []
     assert conversation.respond(Incoming("text", "マイナンバーカードと保険証をひもづけたい")).shown == (
         "procedure:mynumber-hokensho")
@@ -60,5 +61,5 @@ def test_a_comma_that_sets_a_topic_apart_is_not_a_list():
 
 def test_one_procedure_that_speaks_of_every_part_is_one_topic(conversation):
     # 保育園 and 現況届 are both in the 保育園の現況届 card: not 保育園 + 児童手当の現況届.
-    assert several(conversation.matcher, "保育園、現況届の出し方") == []
+    assert several(conversation.matcher, conversation.matcher.match("保育園、現況届の出し方")) == []
     assert conversation.respond(Incoming("text", "保育園、現況届の出し方")).shown == "procedure:hoiku-genkyo"
