@@ -289,15 +289,18 @@ class Texts:
 
     def fill(self, text: str, city: City) -> str:
         """The text with {代表電話} and {受付時間} replaced by the city's facts."""
-        values = {"代表電話": f"{city.name}（代表）{city.phone}",
-                  "受付時間": f"（受付 {city.hours}）" if city.hours else ""}
-        return _PLACEHOLDER.sub(lambda found: values[found.group(1)], text)
+        return _filled(text, _city_values(city))
 
     def card_text(self, name: str, city: City, **values: str) -> str:
         """One of the card's words (CARD_FIELDS), its placeholders filled: the city's
         {代表電話} and {電話番号} unless `values` gives them, the rest from `values`."""
-        return _filled(self.card[name], {"代表電話": f"{city.name}（代表）{city.phone}",
-                                         "電話番号": city.phone, **values})
+        return _filled(self.card[name], {**_city_values(city), **values})
+
+
+def _city_values(city: City) -> dict[str, str]:
+    """What the city's placeholders in intents/texts.yaml stand for (procedures/city.yaml)."""
+    return {"代表電話": f"{city.name}（代表）{city.phone}", "電話番号": city.phone,
+            "受付時間": f"（受付 {city.hours}）" if city.hours else ""}
 
 
 def _filled(text: str, values: Mapping[str, str]) -> str:
@@ -339,7 +342,7 @@ class EnglishTexts:
 
     def fill(self, text: str, city: City) -> str:
         """The text with {phone} replaced by the city's main number."""
-        return text.replace("{phone}", city.phone)
+        return _filled(text, {"phone": city.phone})
 
     def card_text(self, name: str, city: City, **values: str) -> str:
         """One of the English card's words, {phone} the city's main number unless given."""
