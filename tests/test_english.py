@@ -185,3 +185,29 @@ def test_a_deadline_changed_in_japanese_flags_its_english(tmp_path):
 
     flagged = [p for p in inspect(tmp_path).problems if "translated_from" in p.field]
     assert [(p.path, p.severity) for p in flagged] == [("procedures/todoke/okuyami.yaml", "warning")]
+
+
+def test_every_english_example_reaches_its_own_card(conversation, catalogue):
+    """An English keyword or example that steals a sibling's questions fails here, naming them."""
+    stolen = []
+    for procedure in catalogue.procedures:
+        for example in procedure.en.examples if procedure.en else ():
+            answer = conversation.english.match(example)
+            if answer.kind != "procedure" or answer.id != procedure.id:
+                got = answer.id or "+".join(c.id for c in answer.candidates) or answer.kind
+                stolen.append(f"{procedure.path}: {example!r} -> {answer.kind} {got}")
+    assert stolen == []
+
+
+@pytest.mark.parametrize(("question", "shown"), [
+    ("kodomo teate", "en:procedure:jidou-teate-nintei"),  # romanised Japanese
+    ("how to get boshi techo", "en:procedure:ninshin-todoke"),
+    ("I need a daycare for my son", "en:procedure:hoiku-riyou-moushikomi"),  # a description
+    ("my number card PIN locked", "en:procedure:mynumber-pin"),  # a sibling among five
+    ("I want to join National Health Insurance", "en:procedure:kokuho"),
+    ("How do I renew my visa?", "en:intent:outside-en-visa"),  # other offices' topics
+    ("Where do I file my tax return?", "en:intent:outside-en-tax-return"),
+    ("where can I buy a hanko", "en:intent:outside-en-hanko-shop"),  # not seal registration
+])
+def test_english_names_and_topics_not_handled(conversation, question, shown):
+    assert conversation.respond(Incoming("text", question)).shown == shown
