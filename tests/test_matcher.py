@@ -126,6 +126,9 @@ def test_scores_stay_within_the_contracts_0_to_100(matcher):
     ("納付書をなくした", "outside-nouzei-soudan"),
     ("義援金の申請", "outside-saigai-shien"),
     ("公金受取口座の登録", "outside-mynumber-seido"),
+    # Someone hiding from violence needs the support measure first, not the move or 住民票 card.
+    ("DVから逃げて引っ越した、住所を知られたくない", "outside-dv-shien"),
+    ("元夫に住民票を見られたくない", "outside-dv-shien"),
 ])
 def test_a_topic_the_bot_does_not_handle_gets_no_card(matcher, question, topic):
     answer = matcher.match(question)
