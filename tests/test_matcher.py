@@ -127,7 +127,6 @@ def test_scores_stay_within_the_contracts_0_to_100(matcher):
     ("義援金の申請", "outside-saigai-shien"),
     ("公金受取口座の登録", "outside-mynumber-seido"),
     ("納税証明書がほしい", "outside-nouzei-soudan"),
-    ("独身証明書はどこでとれる？", "outside-shomei-hoka"),
     ("不妊治療の助成", "outside-kosodate-hoka"),
     # Someone hiding from violence needs the support measure first, not the move or 住民票 card.
     ("DVから逃げて引っ越した、住所を知られたくない", "outside-dv-shien"),
