@@ -28,6 +28,10 @@ TEXTS: dict[str, str] = {
     "digit-dash 1-": "1-",
     "digit-space 1 ": "1 ",
     "e-mails": "taro@example.jp ",
+    "name cues 名前は": "名前は",
+    "name cues と申します": "たろうと申します",
+    "my name is": "my name is ",
+    "Mr. A": "Mr. A",
     "postal codes": "3110192 ",
     "kanji digits": "一二三四五六七八九〇",
 }

@@ -247,7 +247,7 @@ class City:
 # The fixed texts residents read (intents/texts.yaml, where each is explained for staff).
 TEXT_FIELDS = ("welcome", "fallback", "please_type", "clarify", "menu", "category", "thanks_helpful",
                "thanks_unhelpful")
-BUTTON_FIELDS = ("menu", "none_of_these", "back_to_menu", "more", "helpful", "not_helpful")  # labels
+BUTTON_FIELDS = ("menu", "none_of_these", "back_to_menu", "more", "helpful", "not_helpful", "call")  # labels
 # Placeholders a text may hold, filled from procedures/city.yaml (see Texts.fill).
 PLACEHOLDERS = ("代表電話", "受付時間")
 # The words of a procedure's card (texts.yaml `card:`), each with the placeholders it may hold
@@ -283,6 +283,7 @@ class Texts:
     more_button: str
     helpful_button: str
     not_helpful_button: str
+    call_button: str  # a quick reply that calls the city's main number
     path: str
     card: Mapping[str, str] = field(default_factory=dict)  # CARD_FIELDS -> text as written
     lines: Mapping[str, int] = field(default_factory=dict, compare=False, repr=False)  # field -> line
@@ -310,7 +311,7 @@ def _filled(text: str, values: Mapping[str, str]) -> str:
 
 # What the bot says in English beside the procedures' en: blocks (intents/english.yaml).
 ENGLISH_TEXT_FIELDS = ("fallback", "not_handled", "menu", "clarify", "category", "no_english_yet")
-ENGLISH_BUTTON_FIELDS = ("menu", "none_of_these")
+ENGLISH_BUTTON_FIELDS = ("menu", "none_of_these", "call")
 # The words of the English card (english.yaml `card:`) and the placeholders each may hold.
 ENGLISH_CARD_FIELDS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("need", "hours", "fee", "deadline", "counter_hours", "contact", "counter", "where",
@@ -334,6 +335,7 @@ class EnglishTexts:
     no_english_yet: str
     menu_button: str
     none_of_these_button: str
+    call_button: str
     categories: Mapping[str, str]  # category id -> its English name
     channels: Mapping[str, tuple[str, str]]  # channel kind -> (label, headline)
     intents: tuple[tuple[str, tuple[str, ...], str], ...]  # (id, words, reply)

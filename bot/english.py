@@ -21,6 +21,7 @@ from bot.replies import (
     POSTBACK_MENU,
     LimitError,
     Message,
+    call_item,
     limit_problems,
     postback_for_category,
     postback_for_procedure,
@@ -260,10 +261,13 @@ class English:
         return _checked([self._text(self._say(self.texts.clarify), items)])
 
     def fallback(self) -> list[Message]:
-        return _checked([self._text(self._say(self.texts.fallback), self._menu())])
+        return _checked([self._text(self._say(self.texts.fallback), [self._call(), *self._menu()])])
 
     def not_handled(self) -> list[Message]:
-        return _checked([self._text(self._say(self.texts.not_handled), self._menu())])
+        return _checked([self._text(self._say(self.texts.not_handled), [self._call(), *self._menu()])])
+
+    def _call(self) -> dict[str, Any]:
+        return call_item(self.texts.call_button, self.catalogue.city.phone)
 
     def menu(self) -> list[Message]:
         return _checked([self._text(self._say(self.texts.menu), self._menu())])

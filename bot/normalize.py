@@ -66,9 +66,23 @@ class Normalizer:
         self._filler_reading = _pattern(fold(reading_of(w)) for w in FILLER_WORDS)
 
     def __call__(self, text: str) -> Forms:
-        surface = self._surface(fold(normalized_text(text) if self.normalized_forms else text))
-        reading = self._reading(fold(reading_of(text)))
+        parts = _surface_reading_parts(text)
+        surface = fold(normalized_text(text) if self.normalized_forms else text)
+        reading = fold("".join(r for _, r in parts))
+        surface_starts = None if self.normalized_forms else _starts(surface, [s for s, _ in parts])
+        surface = self._surface(surface, surface_starts)
+        reading = self._reading(reading, _starts(reading, [r for _, r in parts]))
         return Forms(_strip(self._filler_surface, surface), _strip(self._filler_reading, reading))
+
+
+def _starts(folded: str, words: list[str]) -> set[int] | None:
+    """Where each word starts in `folded` (the words folded one by one), or None when
+    folding word by word does not give the same text (then no word is known to start)."""
+    starts, at = set(), 0
+    for word in words:
+        starts.add(at)
+        at += len(fold(word))
+    return starts if at == len(folded) else None
 
 
 class _Replacer:
@@ -83,11 +97,25 @@ class _Replacer:
         variants = {v: w for v, w in pairs.items() if v and v != w}
         self._pairs = {w: w for w in variants.values()} | variants
         self._pattern = _pattern(self._pairs) if variants else None
+        # A short word in kana is often the end of another: ケータイ (ケタイ once folded) is
+        # in 預けたい, 受けたい. Such a variant is replaced only where a word starts.
+        self._at_word_start = {v for v in variants if len(v) <= _SHORT_KANA and _KATAKANA_ONLY.match(v)}
 
-    def __call__(self, folded: str) -> str:
+    def __call__(self, folded: str, starts: set[int] | None = None) -> str:
         if self._pattern is None:
             return folded
-        return self._pattern.sub(lambda m: self._pairs[m.group(0)], folded)
+
+        def replace(found: re.Match[str]) -> str:
+            word = found.group(0)
+            if starts is not None and word in self._at_word_start and found.start() not in starts:
+                return word
+            return self._pairs[word]
+
+        return self._pattern.sub(replace, folded)
+
+
+_SHORT_KANA = 3
+_KATAKANA_ONLY = re.compile(r"[\u30a0-\u30ff]+$")
 
 
 def _pattern(words: Iterable[str]) -> re.Pattern[str] | None:

@@ -11,7 +11,8 @@ Names are found by SudachiDict, whose entries mark family and given names (山�
 佐藤さん): a name it knows becomes ［名前］. Japanese has no capitals or spaces to mark
 names, so one it does not know (まゆみ, a rare surname) is left as written, and a place
 that is also a surname (長野) is masked too: the bot asks residents never to send
-personal data, and staff see only masked text.
+personal data, and staff see only masked text. A name in any script is masked also by
+the words that give it: 「…と申します」, 「名前は…です」, "my name is …", "Ms. …".
 """
 
 from __future__ import annotations
@@ -59,6 +60,15 @@ _DOMAIN = re.compile(rf"{_LABEL}(?:{_DOT}{_LABEL}){{1,8}}")
 # The local part, matched on the reversed mirror: ASCII, or kana/kanji (たろう@example.jp;
 # at most 16 such characters, so a sentence written straight before it is not swallowed).
 _LOCAL_REVERSED = re.compile(r"[A-Za-z0-9._%+-]{1,64}|[\u3040-\u30ff\u3400-\u9fff々-]{1,16}")
+# A name as written after or before the words that introduce it: any script but the
+# marks that end a phrase (the mirror has 。 as "."), and not の (那珂市在住の…).
+_NAME_CHARS = r"(?!何|なに|なん)[^\s.,!?、，「」()（）:;の]"
+_NAME_PHRASE = rf"{_NAME_CHARS}(?:{_NAME_CHARS}| ){{0,19}}?"  # a name, given words apart or not
+_NAME_WORD = "(?:名前|氏名|なまえ|フルネ-ム)"  # ー is "-" in the mirror
+_I = "(?:私|わたし|わたくし|僕|ぼく)"
+# One word of a Latin-letter name, not an English word that follows a name (and, from…).
+_LATIN_NAME = (r"(?!(?i:and|from|in|i|im|i'm|living|live|who|but|my|we|the|a|to|need|want|would|"
+               r"have|am|is)\b)[A-Za-z][A-Za-z'-]{0,30}")
 PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"(?<![0-9])[0-9]{{4}}{_SEP}[0-9]{{4}}{_SEP}[0-9]{{4}}(?![0-9])"), MY_NUMBER),
     # 029-298-1111, 090 1234 5678, 029(298)1111, +81-90-1234-5678: 10 or 11 digits from 0.
@@ -69,6 +79,22 @@ PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Anything else this long is an account, card or insurance number more often than not.
     # Up to 64 digits a match; a longer run is several matches, joined into one placeholder.
     (re.compile(r"[0-9](?:[- ]?[0-9]){7,63}"), NUMBER),
+    # Names the dictionary cannot know (kana, Latin, rare kanji), found by how people give
+    # them: 「やまだはなこと申します」「名前は タナカ です」 "My name is John Smith", "Ms. Brown".
+    # Only the name is masked; a little too much (那珂市在住のやまだ stops at の) is kept
+    # masked rather than a name shown.
+    (re.compile(rf"(?:{_I}(?:は|、| ))?(?P<name>{_NAME_CHARS}{{1,20}}?) ?"
+                r"(?:と申します|ともうします|と申す者)"), NAME),
+    (re.compile(rf"{_I}(?:は|、| )(?P<name>{_NAME_CHARS}{{1,20}}?) ?"
+                r"(?:といいます|と言います|とゆいます)"), NAME),
+    (re.compile(rf"{_NAME_WORD}は ?(?P<name>{_NAME_PHRASE}) ?"
+                r"(?:です|でございます|と申|といい|と言い)"), NAME),
+    (re.compile(rf"(?:{_NAME_WORD}|(?i:name)) ?: ?(?P<name>{_NAME_PHRASE}) ?(?:です|でございます|\.|,|、|$)"),
+     NAME),
+    (re.compile(rf"(?i:\bmy name is|\bmy name's|\bi am called|\bi'm called) {{1,2}}"
+                rf"(?P<name>{_LATIN_NAME}(?: {_LATIN_NAME}){{0,2}})"), NAME),
+    (re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Dr)\.? "
+                r"(?P<name>[A-Z][A-Za-z'-]{1,30}(?: [A-Z][A-Za-z'-]{1,30})?)"), NAME),
 )
 
 
@@ -79,7 +105,8 @@ def mask(text: str) -> str:
     spans: list[tuple[int, int, str]] = []
     for pattern, label in ((None, EMAIL), *PATTERNS, (None, NAME)):
         if pattern is not None:
-            found: Iterator[tuple[int, int]] = (match.span() for match in pattern.finditer(mirror))
+            group = "name" if "name" in pattern.groupindex else 0  # a name: not the words around it
+            found: Iterator[tuple[int, int]] = (match.span(group) for match in pattern.finditer(mirror))
         else:
             found = _emails(mirror) if label == EMAIL else person_names(text)
         for start, end in found:

@@ -21,7 +21,7 @@ from bot import limits
 from bot.catalogue import Catalogue, Category, Channel, Facet, Procedure
 from bot.channels import CHANNEL_KINDS, DEFAULT_KIND
 from bot.limits import utf16_length
-from bot.matcher import INTENT_PREFIX, Answer
+from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, Answer
 from bot.normalize import fold
 from bot.privacy import mask
 
@@ -173,12 +173,15 @@ class Replies:
         return [{"type": "flex", "altText": _alt_text(procedure), "contents": self._bubble(procedure)}]
 
     def thanks_for_feedback(self, helpful: bool) -> list[Message]:
-        return self._with_menu("thanks_helpful" if helpful else "thanks_unhelpful")
+        return self._with_menu("thanks_helpful" if helpful else "thanks_unhelpful", call=not helpful)
 
     def intent(self, intent_id: str) -> list[Message]:
         intent = self.catalogue.intent(intent_id)
         text = intent.reply if intent else ""
-        return self._once(("intent", intent_id), lambda: [_text(text, self._menu_items())])
+        # A topic the bot does not handle, or a resident asking for a person: one tap calls.
+        call = intent_id.startswith(OUTSIDE_PREFIX) or intent_id == "contact"
+        return self._once(("intent", intent_id),
+                          lambda: [_text(text, [self._call_item()] * call + self._menu_items())])
 
     def clarify(self, ids: Iterable[str]) -> list[Message]:
         # Built each time: the candidates vary too much to keep every combination.
@@ -194,7 +197,7 @@ class Replies:
         return _checked([_text(self._fixed("clarify"), items)])
 
     def fallback(self) -> list[Message]:
-        return self._with_menu("fallback")
+        return self._with_menu("fallback", call=True)
 
     def welcome(self) -> list[Message]:
         return self._with_menu("welcome")
@@ -210,8 +213,10 @@ class Replies:
         texts = self.catalogue.texts
         return texts.fill(getattr(texts, name), self.catalogue.city)
 
-    def _with_menu(self, name: str) -> list[Message]:
-        return self._once((name,), lambda: [_text(self._fixed(name), self._menu_items())])
+    def _with_menu(self, name: str, call: bool = False) -> list[Message]:
+        """A fixed text with the menu as quick replies; `call`: a button calling the city first."""
+        return self._once((name,), lambda: [_text(self._fixed(name),
+                                                  [self._call_item()] * call + self._menu_items())])
 
     def category(self, category: Category) -> list[Message]:
         """Every procedure of the category as a big button (quick replies hold only 13)."""
@@ -239,6 +244,9 @@ class Replies:
                                                     POSTBACK_MENU)]},
         }
         return [card]
+
+    def _call_item(self) -> dict[str, Any]:
+        return call_item(self.catalogue.texts.call_button, self.catalogue.city.phone)
 
     def _menu_items(self) -> list[dict[str, Any]]:
         return [_postback_item(c.label, postback_for_category(c.id)) for c in self.catalogue.categories]
@@ -512,6 +520,12 @@ def _text(text: str, quick_items: list[dict[str, Any]] | None = None) -> Message
 def _postback_item(label: str, data: str) -> dict[str, Any]:
     return {"type": "action",
             "action": {"type": "postback", "label": label, "data": data, "displayText": label}}
+
+
+def call_item(label: str, phone: str) -> dict[str, Any]:
+    """A quick reply that dials `phone` (LINE opens the phone app with the number)."""
+    return {"type": "action",
+            "action": {"type": "uri", "label": label, "uri": "tel:" + phone.replace("-", "")}}
 
 
 def _message_item(label: str, text: str) -> dict[str, Any]:

@@ -125,7 +125,11 @@ def test_a_question_it_cannot_answer_gets_an_example_the_menu_and_the_phone(page
     expect(reply).to_contain_text("見つかりませんでした")
     expect(reply).to_contain_text("「住民票がほしい」")
     expect(reply).to_contain_text(catalogue.city.phone)
-    expect(page.locator("#quick > *")).to_have_text([c.label for c in catalogue.categories])
+    # One tap calls the city (a tel: link), then the menu.
+    expect(page.locator("#quick > *")).to_have_text([catalogue.texts.call_button]
+                                                    + [c.label for c in catalogue.categories])
+    call = "tel:" + catalogue.city.phone.replace("-", "")
+    expect(page.locator("#quick a").first).to_have_attribute("href", call)
     screenshot(page, "fallback")
 
     kaigo = next(c for c in catalogue.categories if c.id == "kaigo")

@@ -50,6 +50,9 @@ def test_english_menu_fallback_and_topics_not_handled(conversation):
     assert fallback.shown == "en:fallback" and "Sorry" in fallback.messages[0]["text"]
     garbage = conversation.respond(Incoming("text", "When is the garbage collection day?"))
     assert garbage.shown == "en:intent:outside-en" and "does not handle" in garbage.messages[0]["text"]
+    call = {"type": "uri", "label": "Call City Hall", "uri": "tel:0292981111"}
+    for reply in (fallback, garbage):
+        assert reply.messages[0]["quickReply"]["items"][0]["action"] == call
     menu = conversation.respond(Incoming("postback", "en:m=menu"))
     assert menu.messages[0]["text"] == "Please choose a topic."
     category = conversation.respond(Incoming("postback", "en:c=shomeisho"))

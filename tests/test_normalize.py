@@ -47,3 +47,14 @@ def test_a_variant_inside_its_own_word_is_not_replaced_again():
     normalize = Normalizer([("ケアマネジャー", ["ケアマネ"])])
     # (small kana are folded to large ones: ジャ -> ジヤ)
     assert normalize("ケアマネ").surface == normalize("ケアマネジャー").surface == "ケアマネジヤ"
+
+
+def test_a_short_kana_word_is_not_found_at_the_end_of_another():
+    normalize = Normalizer([("スマートフォン", ["ケータイ"])])
+    # ケータイ folds to ケタイ, which is also the end of 預けたい and 受けたい.
+    assert "スマトフオン" not in normalize("保育園に子どもを預けたい").reading
+    assert "スマトフオン" not in normalize("介護サービスを受けたい").surface
+    assert "スマトフオン" not in normalize("あずけたい").surface
+    # ... but where a word starts, it is still the resident's word for a phone.
+    assert normalize("ケータイをなくした").surface == normalize("スマートフォンをなくした").surface
+    assert normalize("あたらしいけーたい").reading.endswith("スマトフオン")

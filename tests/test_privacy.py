@@ -163,3 +163,28 @@ def test_a_name_the_dictionary_knows_is_masked(text, expected):
 def test_words_tagged_as_names_by_guess_are_left_as_written(text):
     # Kana and Latin words and a lone kanji that SudachiDict may tag as a name are not names.
     assert mask(text) == text
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("やまだはなこと申します。住民票がほしい", f"{NAME}と申します。住民票がほしい"),
+    ("私はヤマダハナコと申します", f"私は{NAME}と申します"),
+    ("那珂市在住のまゆみと申します", f"那珂市在住の{NAME}と申します"),
+    ("わたしはまゆみといいます。保育園のこと", f"わたしは{NAME}といいます。保育園のこと"),
+    ("名前は タナカ です", f"名前は {NAME} です"),
+    ("氏名：すずき いちろう。介護認定", f"氏名：{NAME}。介護認定"),
+    ("My name is John Smith and I need a residence certificate",
+     f"My name is {NAME} and I need a residence certificate"),
+    ("my name is maria, I moved to Naka", f"my name is {NAME}, I moved to Naka"),
+    ("Name: Anna Lee", f"Name: {NAME}"),
+    ("Ms. Brown asked me to call", f"Ms. {NAME} asked me to call"),
+])
+def test_a_name_the_dictionary_cannot_know_is_masked_by_how_it_is_given(text, expected):
+    assert mask(text) == expected
+
+
+@pytest.mark.parametrize("text", [
+    "結婚して名前は変わりますか", "子どもの名前はいつまでに決めれば", "名前は何ですか", "名前が変わった",
+    "市役所では転入届と言います", "I am pregnant", "This is my first time", "Name of the form?",
+])
+def test_words_about_names_that_give_none_are_left_as_written(text):
+    assert mask(text) == text

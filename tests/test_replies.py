@@ -78,7 +78,23 @@ def test_the_fallback_is_kind_and_gives_the_city_phone(catalogue):
     [message] = Replies(catalogue).fallback()
 
     assert "029-298-1111" in message["text"]
-    assert len(message["quickReply"]["items"]) == len(catalogue.categories)
+    call, *menu = message["quickReply"]["items"]
+    assert call["action"] == {"type": "uri", "label": "市役所に電話する", "uri": "tel:0292981111"}
+    assert len(menu) == len(catalogue.categories)
+
+
+@pytest.mark.parametrize("intent_id", ["outside-gomi", "outside-dv-shien", "contact"])
+def test_a_topic_not_handled_or_a_wish_for_a_person_comes_with_a_call_button(catalogue, intent_id):
+    [message] = Replies(catalogue).intent(intent_id)
+
+    assert_line_accepts([message])
+    assert message["quickReply"]["items"][0]["action"]["uri"] == "tel:0292981111"
+
+
+def test_a_greeting_needs_no_call_button(catalogue):
+    [message] = Replies(catalogue).intent("greeting")
+
+    assert all(item["action"]["type"] == "postback" for item in message["quickReply"]["items"])
 
 
 def test_a_card_without_confirmed_fee_sends_the_resident_to_the_city(catalogue):
