@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -69,9 +69,10 @@ class Normalizer:
         parts = _surface_reading_parts(text)
         surface = fold(normalized_text(text) if self.normalized_forms else text)
         reading = fold("".join(r for _, r in parts))
-        surface_starts = None if self.normalized_forms else _starts(surface, [s for s, _ in parts])
-        surface = self._surface(surface, surface_starts)
-        reading = self._reading(reading, _starts(reading, [r for _, r in parts]))
+        # Where each word starts, worked out only if a short kana synonym is met (_Replacer).
+        surface = self._surface(surface, None if self.normalized_forms
+                                else lambda: _starts(surface, [s for s, _ in parts]))
+        reading = self._reading(reading, lambda: _starts(reading, [r for _, r in parts]))
         return Forms(_strip(self._filler_surface, surface), _strip(self._filler_reading, reading))
 
 
@@ -101,14 +102,18 @@ class _Replacer:
         # in 預けたい, 受けたい. Such a variant is replaced only where a word starts.
         self._at_word_start = {v for v in variants if len(v) <= _SHORT_KANA and _KATAKANA_ONLY.match(v)}
 
-    def __call__(self, folded: str, starts: set[int] | None = None) -> str:
+    def __call__(self, folded: str, word_starts: Callable[[], set[int] | None] | None = None) -> str:
         if self._pattern is None:
             return folded
+        starts: list[set[int] | None] = []  # worked out at most once, when first needed
 
         def replace(found: re.Match[str]) -> str:
             word = found.group(0)
-            if starts is not None and word in self._at_word_start and found.start() not in starts:
-                return word
+            if word in self._at_word_start and word_starts is not None:
+                if not starts:
+                    starts.append(word_starts())
+                if starts[0] is not None and found.start() not in starts[0]:
+                    return word
             return self._pairs[word]
 
         return self._pattern.sub(replace, folded)
