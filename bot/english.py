@@ -261,13 +261,10 @@ class English:
         return _checked([self._text(self._say(self.texts.clarify), items)])
 
     def fallback(self) -> list[Message]:
-        return _checked([self._text(self._say(self.texts.fallback), [self._call(), *self._menu()])])
+        return _checked([self._text(self._say(self.texts.fallback), self._menu(call=True))])
 
     def not_handled(self) -> list[Message]:
-        return _checked([self._text(self._say(self.texts.not_handled), [self._call(), *self._menu()])])
-
-    def _call(self) -> dict[str, Any]:
-        return call_item(self.texts.call_button, self.catalogue.city.phone)
+        return _checked([self._text(self._say(self.texts.not_handled), self._menu(call=True))])
 
     def menu(self) -> list[Message]:
         return _checked([self._text(self._say(self.texts.menu), self._menu())])
@@ -289,9 +286,11 @@ class English:
         return _checked([{"type": "flex", "altText": alt[:1500], "contents": bubble,
                           "quickReply": {"items": [_item(self.texts.menu_button, POSTBACK_MENU)]}}])
 
-    def _menu(self) -> list[dict[str, Any]]:
-        return [_item(self.texts.categories.get(c.id, c.label), postback_for_category(c.id))
-                for c in self.catalogue.categories]
+    def _menu(self, call: bool = False) -> list[dict[str, Any]]:
+        """The categories as quick replies; `call`: first a button that calls the city."""
+        calls = [call_item(self.texts.call_button, self.catalogue.city.phone)] if call else []
+        return calls + [_item(self.texts.categories.get(c.id, c.label), postback_for_category(c.id))
+                        for c in self.catalogue.categories]
 
     @staticmethod
     def _text(text: str, items: list[dict[str, Any]]) -> Message:

@@ -15,7 +15,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from sudachipy import Dictionary, PosMatcher, SplitMode, Tokenizer
 
@@ -105,14 +105,13 @@ class _Replacer:
     def __call__(self, folded: str, word_starts: Callable[[], set[int] | None] | None = None) -> str:
         if self._pattern is None:
             return folded
-        starts: list[set[int] | None] = []  # worked out at most once, when first needed
+        starts = cache(word_starts) if word_starts else None  # worked out once, when first needed
 
         def replace(found: re.Match[str]) -> str:
             word = found.group(0)
-            if word in self._at_word_start and word_starts is not None:
-                if not starts:
-                    starts.append(word_starts())
-                if starts[0] is not None and found.start() not in starts[0]:
+            if word in self._at_word_start and starts is not None:
+                known = starts()
+                if known is not None and found.start() not in known:
                     return word
             return self._pairs[word]
 

@@ -181,7 +181,7 @@ class Replies:
         # A topic the bot does not handle, or a resident asking for a person: one tap calls.
         call = intent_id.startswith(OUTSIDE_PREFIX) or intent_id == "contact"
         return self._once(("intent", intent_id),
-                          lambda: [_text(text, [self._call_item()] * call + self._menu_items())])
+                          lambda: [_text(text, self._menu_items(call))])
 
     def clarify(self, ids: Iterable[str]) -> list[Message]:
         # Built each time: the candidates vary too much to keep every combination.
@@ -215,8 +215,7 @@ class Replies:
 
     def _with_menu(self, name: str, call: bool = False) -> list[Message]:
         """A fixed text with the menu as quick replies; `call`: a button calling the city first."""
-        return self._once((name,), lambda: [_text(self._fixed(name),
-                                                  [self._call_item()] * call + self._menu_items())])
+        return self._once((name,), lambda: [_text(self._fixed(name), self._menu_items(call))])
 
     def category(self, category: Category) -> list[Message]:
         """Every procedure of the category as a big button (quick replies hold only 13)."""
@@ -245,11 +244,11 @@ class Replies:
         }
         return [card]
 
-    def _call_item(self) -> dict[str, Any]:
-        return call_item(self.catalogue.texts.call_button, self.catalogue.city.phone)
-
-    def _menu_items(self) -> list[dict[str, Any]]:
-        return [_postback_item(c.label, postback_for_category(c.id)) for c in self.catalogue.categories]
+    def _menu_items(self, call: bool = False) -> list[dict[str, Any]]:
+        """The categories as quick replies; `call`: first a button that calls the city."""
+        calls = [call_item(self.catalogue.texts.call_button, self.catalogue.city.phone)] if call else []
+        return calls + [_postback_item(c.label, postback_for_category(c.id))
+                        for c in self.catalogue.categories]
 
     # --- the procedure card ------------------------------------------------------------
     def _say(self, name: str, **values: str) -> str:
