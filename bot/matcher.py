@@ -31,7 +31,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
-from bot.normalize import Forms, Normalizer, word_parts
+from bot.normalize import Forms, Normalizer, fold_parts
 from bot.overlap import Overlap, pairs
 
 Kind = Literal["procedure", "intent", "clarify", "fallback"]
@@ -152,8 +152,13 @@ class Matcher:
                             _GramIndex([d.forms.reading for d in self.terms]))
         self._term_weight = self._specificity()
         self.overlap = Overlap([[d.forms for d in entry.docs] for entry in self.entries])
-        self._pairs = [set().union(*(_pair_set(d.forms.surface) | _pair_set(d.forms.reading) for d in e.docs))
-                       for e in self.entries]
+        # The entries using each bigram (of either form), to count the bigrams a question
+        # shares with every entry in one pass over its own bigrams.
+        self._pair_entries: dict[str, list[int]] = {}
+        for index, entry in enumerate(self.entries):
+            for gram in set(chain.from_iterable(pairs(d.forms.surface) + pairs(d.forms.reading)
+                                                for d in entry.docs)):
+                self._pair_entries.setdefault(gram, []).append(index)
         # Each entry's texts as the flat lists rapidfuzz takes, built once, not per question.
         self._choices = [([d.forms.surface for d in e.docs], [d.forms.reading for d in e.docs],
                           [d.text for d in e.docs]) for e in self.entries]
@@ -201,21 +206,23 @@ class Matcher:
     # --- matching ---------------------------------------------------------------------
     def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
         """The `limit` entries with the most evidence, best first."""
-        forms = self.normalize(text)
+        forms, parts = self.normalize.read(text)
         t = self.thresholds
         if len(forms.surface) < t.min_chars and len(forms.reading) < t.min_chars:
             return forms, []
         # Cheap evidence for every entry first, as points: keywords found, and bigrams shared.
         cheap: dict[int, tuple[float, float]] = {}
-        terms = self._terms(forms, text)
+        terms = self._terms(forms, text, parts)
         asked_words = self._asked_words(forms, terms)
         for index, (weight, _) in terms.items():
             cheap[index] = (100 * (1 - math.exp(-weight / t.term_saturation)), 0.0)
         asked = _pair_set(forms.surface) | _pair_set(forms.reading)
+        users = self._pair_entries
+        in_common = Counter(chain.from_iterable(users[gram] for gram in asked if gram in users))
         for index, cosine in self.overlap.cosine(forms).items():
             # Too few pairs in common: still compared whole below (hi is an example), no points.
             shared = 100 * min(1.0, cosine / t.overlap_full)
-            if len(asked & self._pairs[index]) < t.overlap_min_pairs:
+            if in_common[index] < t.overlap_min_pairs:
                 shared = 0.0
             cheap[index] = (cheap.get(index, (0.0, 0.0))[0], shared)
         # The costlier whole-text comparison only for the entries that evidence shortlists:
@@ -325,7 +332,10 @@ class Matcher:
                     best[owner] = (score, texts[position])
         return best
 
-    def _terms(self, forms: Forms, text: str = "") -> dict[int, tuple[float, list[str]]]:
+    def _terms(self, forms: Forms, text: str,
+               parts: list[tuple[str, str]]) -> dict[int, tuple[float, list[str]]]:
+        """Which entries' keywords the question `text` contains, with their weights. `parts`
+        are its words (Normalizer.read), looked at only to check where a word starts."""
         found: dict[int, dict[str, tuple[str, float, bool]]] = {}
         t = self.thresholds
         words: _Words = []  # the question's words, made when needed
@@ -345,7 +355,7 @@ class Matcher:
                     # question's words starts: 出生 シユツシヨウ is not in 転出証明書 テン|シユツ|シヨウメイ.
                     if (on_reading and text and term.forms.surface != term_text
                             and term.forms.surface not in forms.surface
-                            and not _starts_a_word(term_text, text, words, term.forms.surface)):
+                            and not _starts_a_word(term_text, parts, words, term.forms.surface)):
                         continue
                 elif len(term_text) < 4 or len(term_text) > len(query):
                     continue
@@ -359,7 +369,7 @@ class Matcher:
                     term = self.terms[position]
                     if (on_reading and text and term.forms.surface != term_text
                             and not _written_alike(query[aligned.dest_start:aligned.dest_end], text,
-                                                   words, term.forms.surface)):
+                                                   parts, words, term.forms.surface)):
                         continue
                 term = self.terms[position]
                 weight = self._term_weight[position] * score / 100
@@ -399,17 +409,18 @@ class _GramIndex:
         return [(self.terms[p], p) for p, n in shared.items() if n >= self._needed[p]]
 
 
-def _starts_a_word(reading: str, text: str, words: _Words,
+def _starts_a_word(reading: str, parts: list[tuple[str, str]], words: _Words,
                    written: str = "") -> bool:
-    """Whether `reading` occurs in `text`'s reading at the start of one of its words, and
-    where the question wrote kanji there, only kanji of the keyword as `written`.
+    """Whether `reading` occurs in the question's reading (its words: `parts`) at the start
+    of one of its words, and where the question wrote kanji there, only kanji of the
+    keyword as `written`.
 
     改姓 カイセイ is not in 制度改正 (正 is another word read the same), while 引越し meets
     引っ越し and はんこ meets 印鑑. When the reading is not there at all (a synonym replaced
     the resident's word), the match is not questioned. `words` caches the question's
     reading, its word starts and the positions of each kanji of the question's words.
     """
-    joined, starts, kanji = _question_words(text, words)
+    joined, starts, kanji = _question_words(parts, words)
     found = [i for i in range(len(joined)) if joined.startswith(reading, i)]
     if not found:
         return True
@@ -418,14 +429,14 @@ def _starts_a_word(reading: str, text: str, words: _Words,
                for i in found)
 
 
-def _question_words(text: str, words: _Words) -> tuple[str, set[int], dict[int, str]]:
+def _question_words(parts: list[tuple[str, str]], words: _Words) -> tuple[str, set[int], dict[int, str]]:
     """The question's reading, where its words start, and the kanji written at each reading
     position; made once per question and kept in `words`."""
     if not words:
         starts: set[int] = set()
         kanji: dict[int, str] = {}
         joined, at = "", 0
-        for surface, part in word_parts(text):
+        for surface, part in fold_parts(parts):
             starts.add(at)
             written_kanji = "".join(_KANJI.findall(surface))
             if written_kanji:
@@ -437,12 +448,12 @@ def _question_words(text: str, words: _Words) -> tuple[str, set[int], dict[int, 
     return words[0]
 
 
-def _written_alike(segment: str, text: str, words: _Words,
+def _written_alike(segment: str, text: str, parts: list[tuple[str, str]], words: _Words,
                    written: str) -> bool:
     """Whether the question's reading `segment` was written in kana, or in kanji of `written`."""
-    if not _KANJI.search(text):  # all kana: no need to cut the question into words
+    if not _KANJI.search(text):  # all kana: no kanji to check
         return True
-    joined, _, kanji = _question_words(text, words)
+    joined, _, kanji = _question_words(parts, words)
     allowed = set(written)
     at = joined.find(segment)
     if at < 0 or not segment:

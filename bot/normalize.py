@@ -66,6 +66,12 @@ class Normalizer:
         self._filler_reading = _pattern(fold(reading_of(w)) for w in FILLER_WORDS)
 
     def __call__(self, text: str) -> Forms:
+        return self.read(text)[0]
+
+    def read(self, text: str) -> tuple[Forms, list[tuple[str, str]]]:
+        """The Forms of `text`, and its words as SudachiPy cut them (surface, reading; pass
+        them to `fold_parts`): the matcher looks at the words too, and cutting a question
+        once instead of twice is a good part of what matching it costs."""
         parts = _surface_reading_parts(text)
         surface = fold(normalized_text(text) if self.normalized_forms else text)
         reading = fold("".join(r for _, r in parts))
@@ -73,7 +79,7 @@ class Normalizer:
         surface = self._surface(surface, None if self.normalized_forms
                                 else lambda: _starts(surface, [s for s, _ in parts]))
         reading = self._reading(reading, lambda: _starts(reading, [r for _, r in parts]))
-        return Forms(_strip(self._filler_surface, surface), _strip(self._filler_reading, reading))
+        return Forms(_strip(self._filler_surface, surface), _strip(self._filler_reading, reading)), parts
 
 
 def _starts(folded: str, words: list[str]) -> set[int] | None:
@@ -240,7 +246,12 @@ def word_readings(text: str) -> list[str]:
 
 def word_parts(text: str) -> list[tuple[str, str]]:
     """(surface as written, folded katakana reading) of each word of `text`, in order."""
-    return [(surface, folded) for surface, part in _surface_reading_parts(text) if (folded := fold(part))]
+    return fold_parts(_surface_reading_parts(text))
+
+
+def fold_parts(parts: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    """`word_parts` of a text already cut into words (`Normalizer.read`)."""
+    return [(surface, folded) for surface, part in parts if (folded := fold(part))]
 
 
 def reading_of(text: str) -> str:
