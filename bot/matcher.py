@@ -163,6 +163,9 @@ class Matcher:
         self._choices = [([d.forms.surface for d in e.docs], [d.forms.reading for d in e.docs],
                           [d.text for d in e.docs]) for e in self.entries]
         self._said = [("\n".join(surfaces), "\n".join(readings)) for surfaces, readings, _ in self._choices]
+        # The length of each entry's longest text: a question much longer resembles none (below).
+        self._longest = [max(map(len, chain(surfaces, readings)), default=0)
+                         for surfaces, readings, _ in self._choices]
         self._term_forms = {d.text: d.forms for d in self.terms}
 
     def _add(self, entry_id: str, texts: list[tuple[str, str]]) -> None:
@@ -227,7 +230,8 @@ class Matcher:
             cheap[index] = (cheap.get(index, (0.0, 0.0))[0], shared)
         # The costlier whole-text comparison only for the entries that evidence shortlists:
         # a text close to the question shares its bigrams, and the rest cannot reach an answer.
-        shortlist = heapq.nlargest(t.resemblance_entries, cheap, key=lambda i: max(cheap[i]))
+        strongest = {index: max(points) for index, points in cheap.items()}
+        shortlist = heapq.nlargest(t.resemblance_entries, strongest, key=strongest.__getitem__)
         resemblance = self._resemblance(forms, shortlist)
         scored = []
         for index in shortlist:
@@ -309,7 +313,16 @@ class Matcher:
         readings: list[str] = []
         texts: list[str] = []
         owners: list[int] = []
+        # A ratio is at most 200 * shorter / (both lengths added), so a text of length c
+        # cannot reach the cutoff against a question of length n when c * (200 - cutoff) <
+        # cutoff * n (c < n / 4 for a cutoff of 40). An entry whose longest text is that
+        # short against both forms of the question has no text extract would keep; leaving
+        # it out keeps the other texts in order, so the same texts are found in the same
+        # order, and a long story is not compared with hundreds of texts it cannot resemble.
+        asked = min(len(forms.surface), len(forms.reading))
         for index in entries:
+            if self._longest[index] * (200 - t.resemblance_cutoff) < t.resemblance_cutoff * asked:
+                continue
             surface, reading, text = self._choices[index]
             surfaces += surface
             readings += reading
@@ -396,6 +409,7 @@ class _GramIndex:
     def __init__(self, terms: list[str]) -> None:
         self.terms = terms
         self._needed = [max(1, len(_pair_set(term)) - 2) for term in terms]
+        self._lengths = [len(term) for term in terms]
         self._postings: dict[str, list[int]] = {}
         for position, term in enumerate(terms):
             for gram in _pair_set(term):
@@ -406,7 +420,9 @@ class _GramIndex:
             return []
         postings = self._postings
         shared = Counter(chain.from_iterable(postings[g] for g in _pair_set(query) if g in postings))
-        return [(self.terms[p], p) for p, n in shared.items() if n >= self._needed[p]]
+        # A term longer than the question cannot occur in it, even with a typo.
+        needed, lengths, longest = self._needed, self._lengths, len(query)
+        return [(self.terms[p], p) for p, n in shared.items() if n >= needed[p] and lengths[p] <= longest]
 
 
 def _starts_a_word(reading: str, parts: list[tuple[str, str]], words: _Words,
