@@ -408,21 +408,46 @@ class _GramIndex:
 
     def __init__(self, terms: list[str]) -> None:
         self.terms = terms
-        self._needed = [max(1, len(_pair_set(term)) - 2) for term in terms]
+        self._grams = [frozenset(_pair_set(term)) for term in terms]
+        self._needed = [max(1, len(grams) - 2) for grams in self._grams]
         self._lengths = [len(term) for term in terms]
+        # A term may lack at most two of its bigrams, so any three of them include one the
+        # question has: each term is filed under its three rarest bigrams only (all of them
+        # when it has three or fewer), and a question meets a few dozen terms, not the
+        # hundreds that share a common bigram (シヨ, ヨウ) with it.
+        frequency = Counter(chain.from_iterable(self._grams))
         self._postings: dict[str, list[int]] = {}
-        for position, term in enumerate(terms):
-            for gram in _pair_set(term):
+        for position, grams in enumerate(self._grams):
+            for gram in sorted(grams, key=lambda g: (frequency[g], g))[:3]:
                 self._postings.setdefault(gram, []).append(position)
 
     def candidates(self, query: str) -> list[tuple[str, int]]:
+        """The terms sharing enough bigrams with `query`, none longer than it (a longer term
+        cannot occur in it, even with a typo). They come in the order a count over all the
+        question's bigrams meets them: by the first of its bigrams (in the order of its set)
+        each term has, then by position; the order keywords are found in stays as it was."""
         if not query:
             return []
-        postings = self._postings
-        shared = Counter(chain.from_iterable(postings[g] for g in _pair_set(query) if g in postings))
-        # A term longer than the question cannot occur in it, even with a typo.
-        needed, lengths, longest = self._needed, self._lengths, len(query)
-        return [(self.terms[p], p) for p, n in shared.items() if n >= needed[p] and lengths[p] <= longest]
+        asked = _pair_set(query)
+        postings, grams, needed, lengths = self._postings, self._grams, self._needed, self._lengths
+        first_met: dict[int, int] = {}
+        for rank, gram in enumerate(asked):
+            for position in postings.get(gram, ()):
+                first_met.setdefault(position, rank)
+        ranks: dict[str, int] | None = None
+        found = []
+        for position, rank in first_met.items():
+            if lengths[position] > len(query):
+                continue
+            if len(grams[position]) > 3:  # filed under three of its bigrams: count them all
+                common = grams[position] & asked
+                if len(common) < needed[position]:
+                    continue
+                ranks = ranks or {gram: rank for rank, gram in enumerate(asked)}
+                rank = min(map(ranks.__getitem__, common))
+            found.append((rank, position))
+        found.sort()
+        return [(self.terms[p], p) for _, p in found]
 
 
 def _starts_a_word(reading: str, parts: list[tuple[str, str]], words: _Words,

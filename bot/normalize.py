@@ -15,7 +15,7 @@ import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from sudachipy import Dictionary, PosMatcher, SplitMode, Tokenizer
 
@@ -111,13 +111,14 @@ class _Replacer:
     def __call__(self, folded: str, word_starts: Callable[[], set[int] | None] | None = None) -> str:
         if self._pattern is None:
             return folded
-        starts = cache(word_starts) if word_starts else None  # worked out once, when first needed
+        known: list[set[int] | None] = []  # the word starts, worked out once, when first needed
 
         def replace(found: re.Match[str]) -> str:
             word = found.group(0)
-            if word in self._at_word_start and starts is not None:
-                known = starts()
-                if known is not None and found.start() not in known:
+            if word in self._at_word_start and word_starts is not None:
+                if not known:
+                    known.append(word_starts())
+                if known[0] is not None and found.start() not in known[0]:
                     return word
             return self._pairs[word]
 
