@@ -163,9 +163,11 @@ class Matcher:
         self._choices = [([d.forms.surface for d in e.docs], [d.forms.reading for d in e.docs],
                           [d.text for d in e.docs]) for e in self.entries]
         self._said = [("\n".join(surfaces), "\n".join(readings)) for surfaces, readings, _ in self._choices]
-        # The length of each entry's longest text: a question much longer resembles none (below).
-        self._longest = [max(map(len, chain(surfaces, readings)), default=0)
+        # The length of each text (the longer of its two forms) and of each entry's longest:
+        # a question much longer resembles none of them (_resemblance).
+        self._lengths = [[max(len(s), len(r)) for s, r in zip(surfaces, readings, strict=True)]
                          for surfaces, readings, _ in self._choices]
+        self._longest = [max(lengths, default=0) for lengths in self._lengths]
         self._term_forms = {d.text: d.forms for d in self.terms}
 
     def _add(self, entry_id: str, texts: list[tuple[str, str]]) -> None:
@@ -222,12 +224,11 @@ class Matcher:
         asked = _pair_set(forms.surface) | _pair_set(forms.reading)
         users = self._pair_entries
         in_common = Counter(chain.from_iterable(users[gram] for gram in asked if gram in users))
+        full, min_pairs = t.overlap_full, t.overlap_min_pairs
         for index, cosine in self.overlap.cosine(forms).items():
             # Too few pairs in common: still compared whole below (hi is an example), no points.
-            shared = 100 * min(1.0, cosine / t.overlap_full)
-            if in_common[index] < t.overlap_min_pairs:
-                shared = 0.0
-            cheap[index] = (cheap.get(index, (0.0, 0.0))[0], shared)
+            shared = 100 * min(1.0, cosine / full) if in_common[index] >= min_pairs else 0.0
+            cheap[index] = (cheap[index][0] if index in cheap else 0.0, shared)
         # The costlier whole-text comparison only for the entries that evidence shortlists:
         # a text close to the question shares its bigrams, and the rest cannot reach an answer.
         strongest = {index: max(points) for index, points in cheap.items()}
@@ -315,31 +316,38 @@ class Matcher:
         owners: list[int] = []
         # A ratio is at most 200 * shorter / (both lengths added), so a text of length c
         # cannot reach the cutoff against a question of length n when c * (200 - cutoff) <
-        # cutoff * n (c < n / 4 for a cutoff of 40). An entry whose longest text is that
-        # short against both forms of the question has no text extract would keep; leaving
-        # it out keeps the other texts in order, so the same texts are found in the same
-        # order, and a long story is not compared with hundreds of texts it cannot resemble.
+        # cutoff * n (c < n / 4 for a cutoff of 40). A text that short against both forms
+        # of the question is one extract would not keep; leaving it out keeps the other
+        # texts in order, so the same texts are found in the same order, and a long story
+        # is not compared with hundreds of texts it cannot resemble. Whole entries are left
+        # out so; single texts only for a question over 64 characters, where each ratio
+        # costs more than picking the texts out (rapidfuzz compares 64 characters at a time).
+        cutoff = t.resemblance_cutoff
         asked = min(len(forms.surface), len(forms.reading))
         for index in entries:
-            if self._longest[index] * (200 - t.resemblance_cutoff) < t.resemblance_cutoff * asked:
+            if self._longest[index] * (200 - cutoff) < cutoff * asked:
                 continue
             surface, reading, text = self._choices[index]
+            if asked > 64:
+                kept = [i for i, n in enumerate(self._lengths[index]) if n * (200 - cutoff) >= cutoff * asked]
+                surface, reading, text = ([s[i] for i in kept] for s in (surface, reading, text))
             surfaces += surface
             readings += reading
             texts += text
             owners += [index] * len(text)
         best: dict[int, tuple[float, str]] = {}
+        short_text = t.short_text
         for query, choices in ((forms.surface, surfaces), (forms.reading, readings)):
             if not query:
                 continue
             for choice, score, position in process.extract(query, choices, scorer=fuzz.ratio,
                                                            limit=t.resemblance_limit,
-                                                           score_cutoff=t.resemblance_cutoff):
+                                                           score_cutoff=cutoff):
                 # One differing character in a three-character word is another word:
                 # the shorter the texts, the more each difference costs.
                 shorter = min(len(query), len(choice))
-                if shorter < t.short_text:
-                    score = 100 - (100 - score) * t.short_text / shorter
+                if shorter < short_text:
+                    score = 100 - (100 - score) * short_text / shorter
                 owner = owners[position]
                 if score > best.get(owner, (0.0, ""))[0]:
                     best[owner] = (score, texts[position])
