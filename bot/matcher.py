@@ -436,7 +436,7 @@ class _GramIndex:
         each term has, then by position; the order keywords are found in stays as it was."""
         if not query:
             return []
-        asked = _pair_set(query)
+        asked, longest = _pair_set(query), len(query)
         postings, grams, needed, lengths = self._postings, self._grams, self._needed, self._lengths
         first_met: dict[int, int] = {}
         for rank, gram in enumerate(asked):
@@ -445,7 +445,7 @@ class _GramIndex:
         ranks: dict[str, int] | None = None
         found = []
         for position, rank in first_met.items():
-            if lengths[position] > len(query):
+            if lengths[position] > longest:
                 continue
             if len(grams[position]) > 3:  # filed under three of its bigrams: count them all
                 common = grams[position] & asked
@@ -470,7 +470,11 @@ def _starts_a_word(reading: str, parts: list[tuple[str, str]], words: _Words,
     reading, its word starts and the positions of each kanji of the question's words.
     """
     joined, starts, kanji = _question_words(parts, words)
-    found = [i for i in range(len(joined)) if joined.startswith(reading, i)]
+    found = []  # every place the reading starts (str.find, not a test at each position)
+    at = joined.find(reading)
+    while at >= 0:
+        found.append(at)
+        at = joined.find(reading, at + 1)
     if not found:
         return True
     allowed = set(written)
