@@ -378,7 +378,7 @@ class Matcher:
                             and term.forms.surface not in forms.surface
                             and not _starts_a_word(term_text, parts, words, term.forms.surface)):
                         continue
-                elif len(term_text) < 4 or len(term_text) > len(query):
+                elif len(term_text) < 4 or len(term_text) > len(query) or not _may_align(len(term_text), t):
                     continue
                 else:
                     aligned = fuzz.partial_ratio_alignment(term_text, query, score_cutoff=t.term_partial)
@@ -516,6 +516,21 @@ def _written_alike(segment: str, text: str, parts: list[tuple[str, str]], words:
             return True
         at = joined.find(segment, at + 1)
     return False
+
+
+def _may_align(length: int, t: Thresholds) -> bool:
+    """Whether a keyword of `length` characters that does not occur in the question as
+    written can still reach t.term_partial in rapidfuzz's partial_ratio.
+
+    partial_ratio compares the keyword with windows of the question at most as long as
+    the keyword (shorter ones at its two ends): ratio = 200 * common / (both lengths).
+    A window as long as the keyword differs from it in one character at least: at most
+    100 * (length - 1) / length; a shorter window of w characters: at most 200 * w /
+    (length + w), highest for w = length - 1. So at best 200 * (length - 1) / (2 * length
+    - 1): 85.7 for 4 characters, 88.9 for 5, below 90; 90.9 for 6. Asking rapidfuzz about
+    the four- and five-character keywords (most of those met) could only say no.
+    """
+    return 200 * (length - 1) >= t.term_partial * (2 * length - 1)
 
 
 def _pair_set(text: str) -> set[str]:
