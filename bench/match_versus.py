@@ -8,7 +8,7 @@ out in its own folder (this virtualenv runs both; no install needed there):
 
 The questions are those of bench/match_speed.py (tests/data/dev.jsonl and one long
 story). Each side is a worker process holding its own Matcher over its own catalogue;
-they take turns question by question, so a machine that slows down slows both. Per run:
+they take turns round by round, so a machine that slows down slows both. Per run:
 p50 and p99 of the matcher's CPU time (thread time) and of wall clock over all matches
 (as bench/match_speed.py), the same of each question's best CPU time over the rounds (what
 the question costs, with less of the other processes' interference), the index build
@@ -104,9 +104,10 @@ def main() -> None:
     for run in range(1, args.runs + 1):
         sides = [Worker(args.before.resolve(), questions), Worker(HERE, questions)]
         for round_ in range(args.rounds):
-            for question in range(len(questions)):
-                # Question by question, taking turns (and turns about who goes first).
-                for worker in sides[::-1] if (round_ + question) % 2 else sides:
+            # A round of every question each, taking turns (and turns about who goes first):
+            # question by question, each would find the caches full of the other's data.
+            for worker in sides[::-1] if round_ % 2 else sides:
+                for question in range(len(questions)):
                     worker.time(question)
         figures = {}
         for name, worker in zip(("before", "after"), sides, strict=True):

@@ -266,8 +266,10 @@ class Matcher:
         return forms, candidates
 
     def match(self, text: str) -> Answer:
-        forms, ranked = self.rank(text)
         t = self.thresholds
+        # The answer looks at the first clarify_max + 1 candidates only: the evidence of
+        # more would be worded for nothing.
+        forms, ranked = self.rank(text, limit=t.clarify_max + 1)
         if not ranked or not self._confident(ranked):
             top = ranked[0].score if ranked else 0.0
             return Answer("fallback", None, tuple(ranked[: t.clarify_max]), top, text, forms)
