@@ -418,7 +418,7 @@ class _GramIndex:
 
     def __init__(self, terms: list[str]) -> None:
         self.terms = terms
-        self._grams = [frozenset(_pair_set(term)) for term in terms]
+        self._grams = [tuple(_pair_set(term)) for term in terms]  # tuples: a fifth of a set's memory
         self._needed = [max(1, len(grams) - 2) for grams in self._grams]
         self._lengths = [len(term) for term in terms]
         # A term may lack at most two of its bigrams, so any three of them include one the
@@ -450,7 +450,7 @@ class _GramIndex:
             if lengths[position] > longest:
                 continue
             if len(grams[position]) > 3:  # filed under three of its bigrams: count them all
-                common = grams[position] & asked
+                common = asked.intersection(grams[position])
                 if len(common) < needed[position]:
                     continue
                 ranks = ranks or {gram: rank for rank, gram in enumerate(asked)}
