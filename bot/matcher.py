@@ -31,7 +31,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
-from bot.normalize import Forms, Normalizer, says_only_what_is_done, word_parts
+from bot.normalize import Forms, Normalizer, word_parts
 from bot.overlap import Overlap, pairs
 
 Kind = Literal["procedure", "intent", "clarify", "fallback"]
@@ -39,6 +39,11 @@ INTENT_PREFIX = "intent:"
 # Intents named outside-... are topics this bot does not handle (intents/outside-*.yaml):
 # matched like any entry, so their words count as evidence against every procedure.
 OUTSIDE_PREFIX = "outside-"
+# Keywords that say what happened, not to what: they fit whatever was lost or renewed. A card
+# found by nothing else gives way to a topic not handled that names the thing (Matcher.match).
+ACT_WORDS = ("紛失", "なくした", "なくしました", "なくしたら", "なくすと", "見当たらない", "再発行",
+             "再交付", "作り直し", "更新", "変更", "申請", "手続き", "届け出", "届出", "申し込み",
+             "問い合わせ", "取り消し")
 _KANJI = re.compile(r"[\u3400-\u9fff]")
 # A question's reading, where its words start, and the kanji it wrote at each reading position.
 _Words = list[tuple[str, set[int], dict[int, str]]]
@@ -160,7 +165,8 @@ class Matcher:
                           [d.text for d in e.docs]) for e in self.entries]
         self._said = [("\n".join(surfaces), "\n".join(readings)) for surfaces, readings, _ in self._choices]
         self._term_forms = {d.text: d.forms for d in self.terms}
-        self._acts = {d.text for d in self.terms if says_only_what_is_done(d.text)}
+        acts = {self.normalize(word).surface for word in ACT_WORDS}
+        self._acts = {d.text for d in self.terms if d.forms.surface in acts}
 
     def _add(self, entry_id: str, texts: list[tuple[str, str]]) -> None:
         entry = _Entry(entry_id)

@@ -212,17 +212,6 @@ def _acts_on_topic(following: list[tuple[str, tuple[str, ...]]]) -> bool:
             and following[1][1][0] == "動詞")
 
 
-def says_only_what_is_done(word: str) -> bool:
-    """Whether a keyword names an act and no thing: 紛失, 再発行, 申請する (verbal nouns,
-    verbs and their endings), not 住所変更 or 予診票. Such a word fits whatever is lost
-    or renewed; the thing the question names decides which entry it is about."""
-    pos = [m.part_of_speech() for m in _tokenizer().tokenize(_no_lone_surrogates(word))]
-    return bool(pos) and all(p[0] in _ACT_POS or p[2] == "サ変可能" for p in pos)
-
-
-_ACT_POS = {"動詞", "助動詞", "助詞", "接頭辞", "接尾辞", "補助記号"}
-
-
 def person_names(text: str, window: int = 2000) -> Iterator[tuple[int, int]]:
     """Where `text` holds a name SudachiDict knows as a person's, written in kanji (山田,
     太郎; one kanji only before さん, 様 …: 林さん): (start, end) of each, in `text`'s own

@@ -1,8 +1,6 @@
 """How resident text is folded before matching."""
 
-import pytest
-
-from bot.normalize import Normalizer, fold, reading_of, says_only_what_is_done
+from bot.normalize import Normalizer, fold, reading_of
 
 normalize = Normalizer([("印鑑", ["はんこ", "ハンコ"]), ("マイナンバーカード", ["マイナカード"])])
 
@@ -61,10 +59,3 @@ def test_a_short_kana_word_is_not_found_at_the_end_of_another():
     assert normalize("ケータイをなくした").surface == normalize("スマートフォンをなくした").surface
     assert normalize("あたらしいけーたい").reading.endswith("スマトフオン")
 
-
-@pytest.mark.parametrize(("word", "only_an_act"), [
-    ("紛失", True), ("再発行", True), ("なくした", True), ("申請", True),
-    ("住所変更", False), ("予診票", False), ("マイナンバーカード", False), ("印鑑登録", False),
-])
-def test_a_keyword_that_names_only_an_act(word, only_an_act):
-    assert says_only_what_is_done(word) is only_an_act
