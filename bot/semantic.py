@@ -4,7 +4,7 @@ WordLlama (PyPI `wordllama`, MIT) ships 256-dimension token vectors and its toke
 inside the wheel: a text's vector is the mean of its tokens' vectors, and closeness in
 meaning is the cosine of two such vectors ("register my new baby" is close to "birth
 registration" though they share no word). Nothing is downloaded: the model is read from
-the installed package once per process (`model()`).
+the installed wheel once per process (`model()`).
 
 It is used only where the letters leave the English matcher unsure (`settle`), as
 measured side by side in docs/matching.md "Ways to add meaning, second round".
@@ -12,6 +12,8 @@ measured side by side in docs/matching.md "Ways to add meaning, second round".
 
 from __future__ import annotations
 
+import importlib.util
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,27 +25,62 @@ import numpy as np
 from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, Answer, Candidate, Kind
 
 
-@lru_cache(maxsize=1)
-def model() -> Any:
-    """The WordLlama model inside the installed wheel, loaded once per process."""
-    import wordllama
-    from wordllama import WordLlama
+@dataclass(frozen=True)
+class Model:
+    """WordLlama's l2_supercat model: the Llama-2 tokenizer and one 256-float row per token."""
 
-    # WordLlama.load() alone looks for the tokenizer in a folder the wheel does not have
-    # (tokenizer/; the wheel has tokenizers/) and then tries to download it. Pointing
-    # cache_dir at the package finds both files in the wheel; disable_download makes a
-    # missing file an error, never a request.
-    return WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+    tokenizer: Any
+    # float16 as shipped, mapped from the wheel's file rather than read: its pages are shared
+    # by every worker and only the rows of tokens met are in memory (WordLlama keeps a
+    # float32 copy, twice the file, in each process).
+    table: Any
+
+
+@lru_cache(maxsize=1)
+def model() -> Model:
+    """The model's two files inside the installed wordllama wheel, opened once per process.
+
+    WordLlama.load() reads the same files (given cache_dir=the package folder and
+    disable_download; alone, it looks for the tokenizer in tokenizer/, the wheel has
+    tokenizers/, and then downloads it). Opening them here skips importing wordllama
+    (pydantic, requests) and its float32 copy of the table: tests/test_semantic.py checks
+    that the vectors are WordLlama's own."""
+    from tokenizers import Tokenizer
+
+    spec = importlib.util.find_spec("wordllama")
+    if spec is None or spec.origin is None:
+        raise ImportError("wordllama is not installed (pyproject.toml dependencies)")
+    folder = Path(spec.origin).parent
+    tokenizer = Tokenizer.from_file(str(folder / "tokenizers" / "l2_supercat_tokenizer_config.json"))
+    tokenizer.no_padding()
+    tokenizer.no_truncation()
+    return Model(tokenizer, _mapped(folder / "weights" / "l2_supercat_256.safetensors", "embedding.weight"))
+
+
+def _mapped(path: Path, name: str) -> Any:
+    """One float16 tensor of a safetensors file, memory-mapped (the format: an 8-byte
+    little-endian header length, a JSON header giving each tensor's dtype, shape and byte
+    offsets after the header, then the data)."""
+    with path.open("rb") as file:
+        length = int.from_bytes(file.read(8), "little")
+        header = json.loads(file.read(length))
+    tensor = header[name]
+    if tensor["dtype"] != "F16":
+        raise ValueError(f"{path.name}: {name} is {tensor['dtype']}, expected F16")
+    start, _ = tensor["data_offsets"]
+    shape = tuple(tensor["shape"])
+    return np.memmap(path, dtype=np.float16, mode="r", offset=8 + length + start, shape=shape)
 
 
 def vectors(texts: list[str]) -> Any:
-    """Each text's vector: the mean of its tokens' vectors (WordLlama's embed, unpadded)."""
+    """Each text's vector: the mean of its tokens' vectors, as WordLlama's embed makes it."""
     wordllama = model()
-    table = wordllama.embedding
+    table = wordllama.table
     rows = []
     for encoding in wordllama.tokenizer.encode_batch(texts, add_special_tokens=False):
-        ids = [i for i, kept in zip(encoding.ids, encoding.attention_mask, strict=True) if kept]
-        rows.append(table[ids].mean(axis=0) if ids else np.zeros(table.shape[1], dtype=np.float32))
+        ids = [min(i, len(table) - 1) for i in encoding.ids]  # embed clips ids to the table too
+        rows.append(table[ids].mean(axis=0, dtype=np.float32) if ids
+                    else np.zeros(table.shape[1], dtype=np.float32))
     return np.stack(rows) if rows else np.zeros((0, table.shape[1]), dtype=np.float32)
 
 

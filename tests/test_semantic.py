@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import socket
 
+import numpy as np
 import pytest
 
 from bot.english import EnglishMatcher, english_catalogue
 from bot.matcher import Answer, Candidate
-from bot.semantic import WHEN_UNSURE, Meaning, model, settle
+from bot.semantic import WHEN_UNSURE, Meaning, model, settle, vectors
 
 
 @pytest.fixture(scope="module")
@@ -28,6 +29,18 @@ def test_the_model_is_read_from_the_installed_wheel_without_any_network(monkeypa
     meaning = Meaning([("shussei", ["birth registration"]), ("gomi", ["garbage collection days"])])
     close = meaning.closeness("How do I register my new baby?")
     assert close["shussei"] > close["gomi"] + 0.3
+
+
+def test_the_vectors_are_wordllamas_own(monkeypatch):
+    from pathlib import Path
+
+    import wordllama
+    from wordllama import WordLlama
+
+    monkeypatch.setattr(socket.socket, "connect", lambda *a: pytest.fail("network"))
+    theirs = WordLlama.load(cache_dir=Path(wordllama.__file__).parent, disable_download=True)
+    texts = ["How do I register my new baby?", "residence certificate", "住民票"]
+    assert np.allclose(vectors(texts), theirs.embed(texts), atol=1e-3)
 
 
 def test_a_question_worded_unlike_the_card_reaches_it_when_letters_are_unsure(matchers):
