@@ -7,7 +7,9 @@
 "before" is BASE's code and catalogue (checked out in a temporary worktree), "after" is
 this checkout; both are measured on this checkout's question sets with this virtualenv,
 so a set added after BASE is measured on both. Only totals are printed: the blind sets'
-misses must not be read while tuning, so this script never shows any miss.
+misses must not be read while tuning, so this script never shows any miss. The real
+questions are also pooled (Japanese / English, dev / blind) as counts before → after, with
+the after share and its 95 % interval.
 """
 
 from __future__ import annotations
@@ -49,6 +51,45 @@ def row(name: str, before: dict, after: dict) -> list[str]:
     return cells
 
 
+# Real questions, pooled: each set is small (13-140 in scope), so a set's figure moves by
+# several points with one question; the pools say more, with a 95 % interval (Wilson).
+POOLS = (("real Japanese, dev", "real-", "-dev"), ("real English, dev", "real-en-", "-dev"),
+         ("real Japanese, blind", "real-", "-blind"), ("real English, blind", "real-en-", "-blind"))
+
+
+def pooled(label: str, prefix: str, suffix: str, reports: dict[str, tuple[dict, dict]]) -> list[str] | None:
+    chosen = {name: pair for name, pair in reports.items()
+              if name.startswith(prefix) and name.endswith(suffix) and "turns" not in pair[1]
+              and (prefix == "real-en-" or not name.startswith("real-en-"))}
+    if not chosen:
+        return None
+
+    def counts(side: int, key: str, whole: str) -> tuple[int, int]:
+        n = sum(pair[side][whole] for pair in chosen.values())
+        return sum(round(pair[side][key] * pair[side][whole]) for pair in chosen.values()), n
+
+    cells = [f"pooled: {label} ({len(chosen)} sets)",
+             f"{counts(1, 'top1', 'in_scope')[1]} / {counts(1, 'wrong_card', 'off_topic')[1]}"]
+    for key, _ in COLUMNS:
+        whole = {"rejected": "off_topic", "wrong_card": "off_topic",
+                 "english_top1": "english_in_scope"}.get(key, "in_scope")
+        (b, n_before), (a, n) = counts(0, key, whole), counts(1, key, whole)
+        if not n:
+            cells.append("—")
+            continue
+        low, high = wilson(a, n)
+        cells.append(f"{b}/{n_before} → {a}/{n} ({a / n:.3f}, {low:.2f}–{high:.2f})")
+    return cells
+
+
+def wilson(part: int, whole: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % interval of a share of `whole` (Wilson score interval)."""
+    share = part / whole
+    centre = (share + z * z / (2 * whole)) / (1 + z * z / whole)
+    margin = z * (share * (1 - share) / whole + z * z / (4 * whole * whole)) ** 0.5 / (1 + z * z / whole)
+    return max(0.0, centre - margin), min(1.0, centre + margin)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("base", help="the commit measured as 'before'")
@@ -61,6 +102,7 @@ def main() -> int:
     sets = sorted(sets, key=lambda s: ("blind" in s.name, s.name))
     header = ["set", "n (in / off)", *(label for _, label in COLUMNS)]
     rows = []
+    reports: dict[str, tuple[dict, dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base"
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), args.base],
@@ -69,12 +111,19 @@ def main() -> int:
             for question_set in sets:
                 if question_set.name == "required.yaml":
                     continue
-                rows.append(row(question_set.stem, measure(base, question_set.resolve()),
-                                measure(ROOT, question_set.resolve())))
+                pair = measure(base, question_set.resolve()), measure(ROOT, question_set.resolve())
+                reports[question_set.stem] = pair
+                rows.append(row(question_set.stem, *pair))
                 if not args.markdown:
                     print("  ".join(rows[-1]), flush=True)
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)
+    for pool in POOLS:
+        cells = pooled(*pool, reports)
+        if cells:
+            rows.append(cells)
+            if not args.markdown:
+                print("  ".join(cells), flush=True)
     if args.markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))

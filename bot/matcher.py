@@ -39,6 +39,11 @@ INTENT_PREFIX = "intent:"
 # Intents named outside-... are topics this bot does not handle (intents/outside-*.yaml):
 # matched like any entry, so their words count as evidence against every procedure.
 OUTSIDE_PREFIX = "outside-"
+# Keywords that say what happened, not to what: they fit whatever was lost or renewed. A card
+# found by nothing else gives way to a topic not handled that names the thing (Matcher.match).
+ACT_WORDS = ("紛失", "なくした", "なくしました", "なくしたら", "なくすと", "見当たらない", "再発行",
+             "再交付", "作り直し", "更新", "変更", "申請", "手続き", "届け出", "届出", "申し込み",
+             "問い合わせ", "取り消し")
 _KANJI = re.compile(r"[\u3400-\u9fff]")
 # A question's reading, where its words start, and the kanji it wrote at each reading position.
 _Words = list[tuple[str, set[int], dict[int, str]]]
@@ -92,6 +97,7 @@ class Candidate:
     # Procedures' keywords the question contains word for word that this entry's texts
     # never mention: what the question is about besides this entry.
     unexplained: tuple[str, ...] = ()
+    found: tuple[str, ...] = ()  # this entry's keywords the question contains
 
 
 @dataclass(frozen=True)
@@ -159,6 +165,8 @@ class Matcher:
                           [d.text for d in e.docs]) for e in self.entries]
         self._said = [("\n".join(surfaces), "\n".join(readings)) for surfaces, readings, _ in self._choices]
         self._term_forms = {d.text: d.forms for d in self.terms}
+        acts = {self.normalize(word).surface for word in ACT_WORDS}
+        self._acts = {d.text for d in self.terms if d.forms.surface in acts}
 
     def _add(self, entry_id: str, texts: list[tuple[str, str]]) -> None:
         entry = _Entry(entry_id)
@@ -250,7 +258,8 @@ class Matcher:
                                 if said.surface not in said_surface and said.reading not in said_reading)
             if unexplained:
                 evidence.append(f"ふれていないことば {'・'.join(unexplained)}")
-            candidates.append(Candidate(self.entries[index].id, score, tuple(evidence), unexplained))
+            candidates.append(Candidate(self.entries[index].id, score, tuple(evidence), unexplained,
+                                        tuple(found)))
         return forms, candidates
 
     def match(self, text: str) -> Answer:
@@ -268,6 +277,13 @@ class Matcher:
             best = next((c for c in ranked[1:t.clarify_max + 1]
                          if not c.unexplained and not c.id.startswith(INTENT_PREFIX)
                          and c.score >= best.score - t.specific_within), best)
+        if not best.id.startswith(INTENT_PREFIX) and all(w in self._acts for w in best.found):
+            # A card found by nothing but what is done (紛失, 再発行) gives way to a topic not
+            # handled that names the thing it is done to (予診票を紛失…): the thing decides.
+            best = next((c for c in ranked[1:t.clarify_max + 1]
+                         if c.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX)
+                         and c.score >= best.score - t.specific_within
+                         and any(w not in self._acts for w in c.found)), best)
         kind: Kind = "intent" if best.id.startswith(INTENT_PREFIX) else "procedure"
         entry_id = best.id.removeprefix(INTENT_PREFIX)
         return Answer(kind, entry_id, (best,), best.score, text, forms)

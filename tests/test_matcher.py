@@ -204,3 +204,13 @@ def test_with_no_more_specific_card_the_best_one_stays(matcher):
     answer = matcher.match("引越し 印鑑証明")
     assert answer.id == "inkan-shomei"
     assert answer.candidates[0].unexplained == ("引越し",)
+
+
+def test_a_card_found_only_by_what_is_done_gives_way_to_the_thing_named(matcher):
+    # 紛失 and 再発行 say what happened, not to what: the lost card's words, but 接種券 is
+    # the health topic's, which the bot leaves to the city.
+    _, ranked = matcher.rank("接種券を紛失したので再発行してほしい")
+    assert ranked[0].id == "mynumber-card-funshitsu"
+    assert matcher.match("接種券を紛失したので再発行してほしい").id == "outside-kenko"
+    # Where the card's own thing is named, the card stays.
+    assert matcher.match("マイナンバーカードを紛失したので再発行してほしい").id == "mynumber-card-funshitsu"
