@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.catalogue import Catalogue, EnglishTexts, Intent, Procedure
 from bot.channels import DEFAULT_KIND
-from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, THRESHOLDS, Answer, Candidate, Matcher
+from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, THRESHOLDS, Answer, Candidate, Matcher, Thresholds
 from bot.normalize import Forms
 from bot.replies import (
     POSTBACK_MENU,
@@ -26,6 +26,7 @@ from bot.replies import (
     postback_for_category,
     postback_for_procedure,
 )
+from bot.semantic import WHEN_UNSURE, Meaning, WhenUnsure, settle
 
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f]")
 _WORD = re.compile(r"[A-Za-z]{2,}")
@@ -106,13 +107,27 @@ def english_catalogue(catalogue: Catalogue) -> Catalogue:
 
 
 class EnglishMatcher(Matcher):
-    """The Matcher over the English view, comparing the words that matter (content_of)."""
+    """The Matcher over the English view, comparing the words that matter (content_of).
+
+    Where the letters leave it unsure (it would fall back, ask which one, or show a card
+    with a low score), closeness in meaning may settle it (bot/semantic.py): `when_unsure`
+    says when; None compares letters only."""
+
+    def __init__(self, catalogue: Catalogue, thresholds: Thresholds = ENGLISH_THRESHOLDS,
+                 when_unsure: WhenUnsure | None = WHEN_UNSURE) -> None:
+        super().__init__(catalogue, thresholds)
+        self.when_unsure = when_unsure
+        self.meaning = (Meaning([(e.id, [d.text for d in e.docs]) for e in self.entries])
+                        if when_unsure else None)
 
     def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
         return super().rank(content_of(text), limit)
 
     def match(self, text: str) -> Answer:
         answer = super().match(text)
+        if self.when_unsure and self.meaning:
+            meaning = self.meaning
+            answer = settle(answer, lambda: meaning.closeness(content_of(text)), self.when_unsure)
         return replace(answer, text=text)
 
 
