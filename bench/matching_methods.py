@@ -7,7 +7,8 @@ Run on demand (never in tests):
 Only totals are printed (top-1, first three, off-topic rejected / wrong card, match time),
 and only for the development sets named in ENGLISH_SETS and JAPANESE_SETS: the blind sets
 are run once, by the coordinator, at the end of a round; this script never reads them.
-`--methods today,wl-if-unsure-strict` compares a few methods only.
+`--methods today,wl-if-unsure-strict` compares a few methods only; `--final SET ...`
+is the run at the end of a round, on the sets named (blind ones too; totals only).
 
 Methods (issue 16 item 2), all from packages installed from PyPI, nothing downloaded
 while running:
@@ -275,11 +276,11 @@ JAPANESE_SETS = ("understanding-dev", "dev", "residents", "real-2026-12-02-dev",
                  "real-2026-12-03b-dev", "real-2026-12-03c-dev", "real-2026-12-03d-dev")
 
 
-def question_sets() -> dict[str, list[dict[str, Any]]]:
+def question_sets(names: tuple[str, ...], blind: bool = False) -> dict[str, list[dict[str, Any]]]:
     sets = {}
-    for name in ENGLISH_SETS + JAPANESE_SETS:
+    for name in names:
         path = ROOT / "tests" / "data" / f"{name}.jsonl"
-        assert "blind" not in path.name
+        assert blind or "blind" not in path.name, "blind sets only with --final"
         if path.exists():
             sets[name] = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
                           if line.strip()]
@@ -304,13 +305,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--methods", help="comma-separated method names (default: all)")
+    parser.add_argument("--final", nargs="+", metavar="SET",
+                        help="the coordinator's run at the end of a round: these sets (blind ones "
+                             "too, totals only) instead of the development sets")
     args = parser.parse_args()
     catalogue = content.load(ROOT)
-    sets = question_sets()
-    sets["English dev, pooled"] = [c for name in ENGLISH_SETS for c in sets.get(name, [])]
-    sets["Japanese dev, pooled"] = [c for name in JAPANESE_SETS for c in sets.get(name, [])]
-    english_questions = [c["text"] for c in sets["English dev, pooled"]]
-    japanese_questions = [c["text"] for c in sets.get("residents", [])][:300]
+    english_sets = tuple(n for n in args.final if n.startswith(("real-en-", "english"))) if args.final \
+        else ENGLISH_SETS
+    japanese_sets = tuple(n for n in args.final if n not in english_sets) if args.final else JAPANESE_SETS
+    sets = question_sets(english_sets + japanese_sets, blind=bool(args.final))
+    sets["English, pooled"] = [c for name in english_sets for c in sets.get(name, [])]
+    sets["Japanese, pooled"] = [c for name in japanese_sets for c in sets.get(name, [])]
+    english_questions = [c["text"] for c in sets["English, pooled"]]
+    japanese_questions = [c["text"] for c in sets.get("residents") or sets["Japanese, pooled"]][:300]
     rows, summary = [], []
     only = set(args.methods.split(",")) if args.methods else None
     for name, (japanese, english) in methods(catalogue, only).items():
@@ -323,7 +330,7 @@ def main() -> int:
             pooled[set_name] = row
         en_times = times_ms(english, english_questions)
         ja_times = times_ms(japanese, japanese_questions)
-        en, ja = pooled["English dev, pooled"], pooled["Japanese dev, pooled"]
+        en, ja = pooled["English, pooled"], pooled["Japanese, pooled"]
         wrong = round(en[7] * en[5]), round(ja[7] * ja[5])
         summary.append((name, en[3], en[4], en[6], wrong[0], ja[3], ja[4], ja[6], wrong[1],
                         "{:.2f} / {:.2f}".format(*en_times), "{:.2f} / {:.2f}".format(*ja_times)))
