@@ -289,6 +289,8 @@ def question_sets(names: tuple[str, ...], blind: bool = False) -> dict[str, list
 
 def times_ms(matcher: Any, questions: list[str], rounds: int = 3) -> tuple[float, float]:
     """p50 and p99 of one match, CPU time of this thread (steady on a shared machine)."""
+    if not questions:
+        return float("nan"), float("nan")
     for question in questions[:50]:  # warm caches (Sudachi, regex) before timing
         matcher.match(question)
     times = []
