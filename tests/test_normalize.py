@@ -58,4 +58,3 @@ def test_a_short_kana_word_is_not_found_at_the_end_of_another():
     # ... but where a word starts, it is still the resident's word for a phone.
     assert normalize("ケータイをなくした").surface == normalize("スマートフォンをなくした").surface
     assert normalize("あたらしいけーたい").reading.endswith("スマトフオン")
-
