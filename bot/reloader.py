@@ -127,9 +127,10 @@ class CatalogueHolder:
                     self.check()
                 elif self._loading is None or not self._loading.is_alive():
                     self._pending = False
-                    self._loading = threading.Thread(target=self._checks, name="catalogue-reload",
-                                                     daemon=True)
-                    self._loading.start()
+                    # Started before it is shared: wait() in another thread joins it at once.
+                    loading = threading.Thread(target=self._checks, name="catalogue-reload", daemon=True)
+                    loading.start()
+                    self._loading = loading
                 else:  # a check under way may have looked before this change: look once more after it
                     self._pending = True
         return self._conversation

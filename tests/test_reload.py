@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -147,6 +148,26 @@ def test_an_edit_is_served_before_anyone_asks(root):
         time.sleep(0.1)
     assert frozen.conversation.catalogue.procedure("juminhyo").title == "住民票（新）"
 
+
+
+def test_waiting_while_a_reload_is_being_started_does_not_fail(root, monkeypatch):
+    # The watcher starts a reload while a request thread waits for the last one: the
+    # thread it waits on must already be running (joining an unstarted one raises).
+    holder = CatalogueHolder(root, interval=0.0)
+    _ = holder.conversation  # the first use loads the catalogue
+    start = threading.Thread.start
+
+    def start_after_a_wait(thread: threading.Thread) -> None:
+        holder.wait()  # another thread's wait(), just before this reload runs
+        start(thread)
+
+    monkeypatch.setattr(threading.Thread, "start", start_after_a_wait)
+    juminhyo = root / "procedures" / "shomeisho" / "juminhyo.yaml"
+    new = juminhyo.read_text(encoding="utf-8").replace("title: 住民票を取る", "title: 住民票（新）", 1)
+    edit(juminhyo, new)
+    _ = holder.conversation  # notices the edit and starts the reload
+    holder.wait()
+    assert holder.conversation.catalogue.procedure("juminhyo").title == "住民票（新）"
 
 
 def test_a_gunicorn_worker_watches_from_the_start(root, monkeypatch):
