@@ -109,6 +109,12 @@ class Answer:
     text: str
     forms: Forms | None = None
 
+    @classmethod
+    def of(cls, best: Candidate, text: str, forms: Forms | None) -> Answer:
+        """The answer that is `best`: its card, or the intent it names."""
+        kind: Kind = "intent" if best.id.startswith(INTENT_PREFIX) else "procedure"
+        return cls(kind, best.id.removeprefix(INTENT_PREFIX), (best,), best.score, text, forms)
+
     def as_dict(self) -> dict[str, object]:
         """The JSON shape of `nakabot ask --json` (GUIDE.md section 2)."""
         return {
@@ -298,9 +304,7 @@ class Matcher:
                          if c.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX)
                          and c.score >= best.score - t.specific_within
                          and any(w not in self._acts for w in c.found)), best)
-        kind: Kind = "intent" if best.id.startswith(INTENT_PREFIX) else "procedure"
-        entry_id = best.id.removeprefix(INTENT_PREFIX)
-        return Answer(kind, entry_id, (best,), best.score, text, forms)
+        return Answer.of(best, text, forms)
 
     def _asked_words(self, forms: Forms, terms: dict[int, tuple[float, list[str]]]) -> dict[str, Forms]:
         """The procedures' keywords found in the question word for word (not with a typo,
@@ -392,7 +396,7 @@ class Matcher:
                     term = self.terms[position]
                     # A kanji keyword met only through its reading must start where one of the
                     # question's words starts: 出生 シユツシヨウ is not in 転出証明書 テン|シユツ|シヨウメイ.
-                    if (on_reading and text and term.forms.surface != term_text
+                    if (on_reading and term.forms.surface != term_text
                             and term.forms.surface not in forms.surface
                             and not _starts_a_word(term_text, parts, words, term.forms.surface)):
                         continue
@@ -406,7 +410,7 @@ class Matcher:
                     # A typo is made in kana: where the question wrote kanji the keyword does
                     # not use, a reading one sound away is another word (交付 コウフ / 更新 コウシン).
                     term = self.terms[position]
-                    if (on_reading and text and term.forms.surface != term_text
+                    if (on_reading and term.forms.surface != term_text
                             and not _written_alike(query[aligned.dest_start:aligned.dest_end], text,
                                                    parts, words, term.forms.surface)):
                         continue

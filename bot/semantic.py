@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, Answer, Candidate, Kind
+from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, Answer, Candidate
 
 
 @dataclass(frozen=True)
@@ -148,25 +148,20 @@ def settle(answer: Answer, closeness: Callable[[], dict[str, float]], rules: Whe
     if answer.kind == "clarify":
         offered = sorted(answer.candidates, key=lambda c: -near(c.id))
         if near(offered[0].id) - near(offered[1].id) >= rule and near(offered[0].id) >= rules.floor:
-            return _answered(answer, offered[0])
+            return Answer.of(offered[0], answer.text, answer.forms)
         return answer
     if answer.kind == "fallback":
         lead = close[best] - (close[order[1]] if len(order) > 1 else -1.0)
         top = next((c for c in answer.candidates[:rules.fallback_among] if c.id == best), None)
         if top is not None and lead >= rule and close[best] >= rules.floor:
-            return _answered(answer, top)
+            return Answer.of(top, answer.text, answer.forms)
         return answer
     if best != answer.id and close[best] - near(answer.id or "") >= rule:
         if best.startswith(INTENT_PREFIX + OUTSIDE_PREFIX):
-            return _answered(answer, Candidate(best, answer.score, ("closer in meaning",)))
+            return Answer.of(Candidate(best, answer.score, ("closer in meaning",)), answer.text,
+                             answer.forms)
         return Answer("fallback", None, answer.candidates, answer.score, answer.text, answer.forms)
     return answer
-
-
-def _answered(answer: Answer, candidate: Candidate) -> Answer:
-    kind: Kind = "intent" if candidate.id.startswith(INTENT_PREFIX) else "procedure"
-    return Answer(kind, candidate.id.removeprefix(INTENT_PREFIX), (candidate,), candidate.score,
-                  answer.text, answer.forms)
 
 
 def _unit(rows: Any) -> Any:
