@@ -84,10 +84,11 @@ def test_edit_see_the_mistake_preview_publish_and_the_other_instance_answers_wit
         assert old_title in answer_of(other, fake_line, "住民票がほしい")  # a draft is never live
 
         page.get_by_role("link", name="カタログの編集").click()
-        page.get_by_role("link", name="公開の前に確認").click()
+        # The draft and the published catalogue first answer every known question (about
+        # 1,200, some seconds each side): the click does not wait for the page, the card
+        # below does, drawn by the simulator's renderer from the Flex JSON.
+        page.get_by_role("link", name="公開の前に確認").click(no_wait_after=True)
         card = page.locator(".fx-bubble").filter(has_text=NEW_TITLE)
-        # The draft answers 600 known questions first; the card is drawn by the simulator's
-        # renderer from the Flex JSON.
         card.first.wait_for(timeout=90_000)
         assert page.locator("#preview-ok").is_visible()
         screenshot(page, "admin-preview", full_page=True)
