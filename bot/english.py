@@ -282,8 +282,7 @@ class English:
                  if (p := self.catalogue.procedure(entry_id)) and p.en is not None]
         if not maybe:
             return _checked([self._text(self._say(self.texts.fallback), self._menu(call=True))])
-        [call, *menu] = self._menu(call=True)
-        items = [call] + [_item(label, postback_for_procedure(pid)) for pid, label in maybe] + menu
+        items = [_item(label, postback_for_procedure(pid)) for pid, label in maybe] + self._menu(call=True)
         return _checked([self._text(self._say(self.texts.maybe), items)])
 
     def not_handled(self) -> list[Message]:

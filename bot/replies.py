@@ -198,12 +198,12 @@ class Replies:
 
     def fallback(self, suggested: Iterable[str] = ()) -> list[Message]:
         """Nothing found for certain; with `suggested` procedures, 「もしかして」 buttons for them
-        between the button that calls the city and the menu."""
+        first (the text asks whether it is one of them), then the call button and the menu."""
         maybe = [p for entry_id in suggested if (p := self.catalogue.procedure(entry_id))]
         if not maybe:
             return self._with_menu("fallback", call=True)
-        [call, *menu] = self._menu_items(call=True)
-        items = [call] + [_postback_item(p.label, postback_for_procedure(p.id)) for p in maybe] + menu
+        items = [_postback_item(p.label, postback_for_procedure(p.id)) for p in maybe]
+        items += self._menu_items(call=True)
         return _checked([_text(self._fixed("maybe"), items[:limits.QUICK_REPLIES])])
 
     def welcome(self) -> list[Message]:

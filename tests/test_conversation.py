@@ -19,11 +19,11 @@ def test_a_question_half_understood_gets_maybe_buttons_for_what_it_might_be(conv
     [message] = outcome.messages
     assert "もしかして" in message["text"] and "029-298-1111" in message["text"]
     items = [item["action"] for item in message["quickReply"]["items"]]
-    assert items[0]["type"] == "uri" and items[0]["uri"] == "tel:0292981111"  # a person first
-    assert items[1]["label"] == catalogue.procedure("kaigo-jutaku-kaishu").label
+    assert items[0]["label"] == catalogue.procedure("kaigo-jutaku-kaishu").label  # what it might be
+    assert items[1]["type"] == "uri" and items[1]["uri"] == "tel:0292981111"  # then a person
     assert [a["label"] for a in items[2:]] == [c.label for c in catalogue.categories]
     assert errors({"replyToken": "r" * 32, "messages": outcome.messages}, "ReplyMessageRequest") == []
-    tapped = conversation.respond(Incoming("postback", items[1]["data"]))
+    tapped = conversation.respond(Incoming("postback", items[0]["data"]))
     assert tapped.shown == "procedure:kaigo-jutaku-kaishu"
 
 

@@ -65,9 +65,9 @@ def test_an_english_question_half_understood_gets_did_you_mean_buttons(conversat
     [message] = outcome.messages
     assert message["text"].startswith("Sorry, I am not sure which procedure you mean.")
     items = [item["action"] for item in message["quickReply"]["items"]]
-    assert items[0]["label"] == "Call City Hall"
-    assert items[1]["data"] == "en:p=kaigo-kubun-henko"
-    tapped = conversation.respond(Incoming("postback", items[1]["data"]))
+    assert items[0]["data"] == "en:p=kaigo-kubun-henko"
+    assert items[1]["label"] == "Call City Hall"
+    tapped = conversation.respond(Incoming("postback", items[0]["data"]))
     assert tapped.shown == "en:procedure:kaigo-kubun-henko"
 
 
