@@ -245,8 +245,8 @@ class City:
 
 
 # The fixed texts residents read (intents/texts.yaml, where each is explained for staff).
-TEXT_FIELDS = ("welcome", "fallback", "please_type", "clarify", "menu", "category", "thanks_helpful",
-               "thanks_unhelpful")
+TEXT_FIELDS = ("welcome", "fallback", "maybe", "please_type", "clarify", "menu", "category",
+               "thanks_helpful", "thanks_unhelpful")
 BUTTON_FIELDS = ("menu", "none_of_these", "back_to_menu", "more", "helpful", "not_helpful", "call")  # labels
 # Placeholders a text may hold, filled from procedures/city.yaml (see Texts.fill).
 PLACEHOLDERS = ("代表電話", "受付時間")
@@ -271,6 +271,7 @@ class Texts:
 
     welcome: str
     fallback: str
+    maybe: str  # a fallback that offers the procedures it half found (「もしかして」)
     please_type: str
     clarify: str
     menu: str
@@ -310,7 +311,7 @@ def _filled(text: str, values: Mapping[str, str]) -> str:
 
 
 # What the bot says in English beside the procedures' en: blocks (intents/english.yaml).
-ENGLISH_TEXT_FIELDS = ("fallback", "not_handled", "menu", "clarify", "category", "no_english_yet")
+ENGLISH_TEXT_FIELDS = ("fallback", "maybe", "not_handled", "menu", "clarify", "category", "no_english_yet")
 ENGLISH_BUTTON_FIELDS = ("menu", "none_of_these", "call")
 # The words of the English card (english.yaml `card:`) and the placeholders each may hold.
 ENGLISH_CARD_FIELDS: dict[str, tuple[str, ...]] = {
@@ -328,6 +329,7 @@ class EnglishTexts:
     """intents/english.yaml: the fixed English texts, names and intents, as staff wrote them."""
 
     fallback: str
+    maybe: str  # a fallback with "Did you mean" buttons
     not_handled: str
     menu: str
     clarify: str

@@ -88,7 +88,9 @@ def render_problems(catalogue: Catalogue) -> list[Problem]:
     # with as many procedures as the matcher may offer.
     texts = catalogue.texts
     asked = [p.id for p in catalogue.procedures[:Thresholds().clarify_max]]
-    for name, render in [("menu", replies.menu), ("fallback", replies.fallback), ("welcome", replies.welcome),
+    for name, render in [("menu", replies.menu), ("fallback", replies.fallback),
+                         ("maybe", lambda: replies.fallback(asked[:Thresholds().suggest_max])),
+                         ("welcome", replies.welcome),
                          ("please_type", replies.please_type), ("clarify", lambda: replies.clarify(asked))]:
         try:
             render()

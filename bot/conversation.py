@@ -6,7 +6,6 @@ staff member sees in the demo is what a resident gets on LINE.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,12 +50,8 @@ class Conversation:
         # one of the words of its name or button (税金, 保育) does too, unless a procedure
         # answers it (マイナンバーカード is a category word and a procedure).
         self._category_names: dict[str, Category] = {}
-        self._category_words: dict[str, Category] = {}
         for category in catalogue.categories:
             self._index(self._category_names, category.name, category)
-            for word in re.split(r"[・、]", f"{category.name}・{category.label}"):
-                if len(word) >= 2:
-                    self._index(self._category_words, word, category)
 
     def _index(self, table: dict[str, Category], word: str, category: Category) -> None:
         forms = self.matcher.normalize(word)
@@ -160,20 +155,18 @@ class Conversation:
     def _category_asked(self, answer: Answer) -> Category | None:
         if answer.forms is None:
             return None
-        tables = [self._category_names] + ([self._category_words] if answer.kind == "fallback" else [])
-        for table in tables:
-            category = table.get(answer.forms.surface) or table.get(answer.forms.reading)
-            if category is not None:
-                return category
-        if answer.kind == "fallback":
+        forms = answer.forms
+        category = self._category_names.get(forms.surface) or self._category_names.get(forms.reading)
+        if category is not None or answer.kind != "fallback":
+            return category
+        words = self.matcher.category_words
+        named = words.get(forms.surface) or words.get(forms.reading)
+        if named is None and not answer.suggested:
             # A story no procedure answers but that names one category (母が転んで歩けない。
-            # 介護の手続きは？) gets that category's list rather than "not found". Words are
-            # looked for in the question as written: a kana word in a kana question, a kanji
-            # word in kanji (a reading could hide inside another word's reading).
-            named = {c.id: c for word, c in self._category_words.items() if word in answer.forms.surface}
-            if len(named) == 1:
-                return next(iter(named.values()))
-        return None
+            # 介護の手続きは？) gets that category's list rather than "not found"; where the
+            # matcher half found procedures of it, their 「もしかして」 buttons come instead.
+            named = self.matcher.category_named(forms)
+        return self.catalogue.category(named) if named else None
 
     def _postback(self, data: str) -> Outcome:
         key, value = parse_postback(data)

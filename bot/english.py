@@ -10,6 +10,7 @@ resident to the city's main number, as in Japanese.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -39,7 +40,7 @@ if in is it it's its just know me my of on or our please should so tell that the
 want we what what's when where which who will with would you your need like do i'd i've help
 """))
 # English shares more letters between unrelated texts than Japanese does: a higher bar.
-ENGLISH_THRESHOLDS = replace(THRESHOLDS, answer=75.0, answer_if_ahead=60.0, ahead_by=15.0)
+ENGLISH_THRESHOLDS = replace(THRESHOLDS, answer=75.0, answer_if_ahead=60.0, ahead_by=15.0, suggest=65.0)
 
 
 def content_of(text: str) -> str:
@@ -181,7 +182,7 @@ class English:
                 return [self._text(self._say(reply), self._menu())]
         if answer.kind == "clarify":
             return self.clarify([c.id for c in answer.candidates])
-        return self.fallback()
+        return self.fallback(answer.suggested)
 
     def procedure(self, p: Procedure) -> list[Message]:
         en = p.en
@@ -275,8 +276,14 @@ class English:
         items.append(_item(self.texts.none_of_these_button, POSTBACK_MENU))
         return _checked([self._text(self._say(self.texts.clarify), items)])
 
-    def fallback(self) -> list[Message]:
-        return _checked([self._text(self._say(self.texts.fallback), self._menu(call=True))])
+    def fallback(self, suggested: Iterable[str] = ()) -> list[Message]:
+        """Nothing found for certain; "Did you mean" buttons for `suggested` procedures."""
+        maybe = [(p.id, p.en.label) for entry_id in suggested
+                 if (p := self.catalogue.procedure(entry_id)) and p.en is not None]
+        if not maybe:
+            return _checked([self._text(self._say(self.texts.fallback), self._menu(call=True))])
+        items = [_item(label, postback_for_procedure(pid)) for pid, label in maybe] + self._menu(call=True)
+        return _checked([self._text(self._say(self.texts.maybe), items)])
 
     def not_handled(self) -> list[Message]:
         return _checked([self._text(self._say(self.texts.not_handled), self._menu(call=True))])

@@ -2,9 +2,12 @@
 
 Scoring is strict, as a resident experiences it:
 - top-1: the bot answered directly (procedure or intent) with an expected id;
-- top-3: an expected id was answered, or is among the first three a clarify offers;
+- top-3: an expected id was answered, or is among the first three a clarify offers, or
+  among the 「もしかして」 buttons of a fallback (Answer.suggested);
 - rejected: an off-topic question (expect null) got the fallback, or the reply that the
   bot does not handle that topic (an intent "outside-...", see intents/outside-*.yaml);
+- suggested: an off-topic question whose fallback offered 「もしかして」 buttons (rejected
+  all the same: no card is shown, and the reply says nothing was found for certain);
 - wrong card: an off-topic question got a procedure card (worse than either).
 A dialogue set (lines with "turns") is scored turn by turn: see evaluate_dialogues.
 """
@@ -38,7 +41,7 @@ def is_outside(answer: Answer) -> bool:
 def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]],
              english: Matcher | None = None) -> dict[str, Any]:
     """`english`: the matcher for questions written in English (bot/english.py), if any."""
-    in_scope = top1 = top3 = off_topic = rejected = wrong_card = 0
+    in_scope = top1 = top3 = off_topic = rejected = suggested = wrong_card = 0
     english_in_scope = english_top1 = 0
     asked_matcher = matcher
     per_category: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -48,17 +51,20 @@ def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]
         matcher = english if in_english and english is not None else asked_matcher
         answer = matcher.match(case["text"])
         got = answered_id(answer)
-        offered = [c.id for c in answer.candidates[:3]] if answer.kind == "clarify" else [got]
+        offered = (list(answer.suggested) if answer.kind == "fallback"
+                   else [c.id for c in answer.candidates[:3]] if answer.kind == "clarify" else [got])
         # A message naming two topics gets each (English texts share more common words).
         answers = several(matcher, answer, EXPLAINED_ENGLISH if in_english else EXPLAINED)
         cards = [a.id for a in answers if a.kind == "procedure" and a.id]
         if answers:
             offered = cards + [c.id for a in answers if a.kind == "clarify" for c in a.candidates[:3]]
+            offered += [s for a in answers if a.kind == "fallback" for s in a.suggested]
         expect = case.get("expect")
         if not expect:  # null (GUIDE.md), or an empty list: nothing should be answered
             off_topic += 1
             ok = not answers and (answer.kind == "fallback" or is_outside(answer))
             rejected += ok
+            suggested += ok and bool(answer.suggested)
             wrong_card += answer.kind == "procedure" or bool(cards)
         else:
             in_scope += 1
@@ -82,6 +88,7 @@ def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]
         "top3": _share(top3, in_scope),
         "off_topic": off_topic,
         "rejected": _share(rejected, off_topic),
+        "suggested": _share(suggested, off_topic),
         "wrong_card": _share(wrong_card, off_topic),
         "english_in_scope": english_in_scope,
         "english_top1": _share(english_top1, english_in_scope),
@@ -107,6 +114,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"top-1 accuracy:       {report['top1']:.3f}",
         f"within first three:   {report['top3']:.3f}",
         f"off-topic rejected:   {report['rejected']:.3f}",
+        f"  ... with 「もしかして」: {report['suggested']:.3f}",
         f"off-topic wrong card: {report['wrong_card']:.3f}",
         f"English top-1:        {report['english_top1']:.3f}  (n={report['english_in_scope']})",
         "per category (top-1):",

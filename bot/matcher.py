@@ -81,6 +81,13 @@ class Thresholds:
     # Shared wording is evidence only when the question shares at least this many different
     # bigrams with the entry: バカ is one bigram of マイナンバカド (long vowels dropped).
     overlap_min_pairs: int = 2
+    # A fallback whose best candidate is a procedure scored at least `suggest` offers it, and
+    # the procedures within `suggest_within` of it, as 「もしかして」 buttons (at most
+    # `suggest_max`): a question the bot is unsure of still reaches its card in one tap,
+    # and is still told that nothing was found for certain.
+    suggest: float = 25.0
+    suggest_within: float = 10.0
+    suggest_max: int = 3
     # Not for matching: an answer whose best score is below this is kept for staff review
     # (bot/feedback.py) as well as every clarify and fallback.
     review: float = 50.0
@@ -108,6 +115,7 @@ class Answer:
     score: float
     text: str
     forms: Forms | None = None
+    suggested: tuple[str, ...] = ()  # a fallback's 「もしかして」 procedures, best first
 
     @classmethod
     def of(cls, best: Candidate, text: str, forms: Forms | None) -> Answer:
@@ -121,7 +129,9 @@ class Answer:
             "text": self.text,
             "kind": self.kind,
             "id": self.id,
-            "candidates": [c.id for c in self.candidates] if self.kind == "clarify" else [],
+            # What the resident is offered: a clarify's candidates, a fallback's suggestions.
+            "candidates": ([c.id for c in self.candidates] if self.kind == "clarify"
+                           else list(self.suggested)),
             "score": round(self.score, 1),
         }
 
@@ -183,6 +193,16 @@ class Matcher:
         self._term_forms = {d.text: d.forms for d in self.terms}
         acts = {self.normalize(word).surface for word in ACT_WORDS}
         self._acts = {d.text for d in self.terms if d.forms.surface in acts}
+        # The words of each category's name and button (子育て, 児童手当, 介護保険 ...), folded
+        # both ways, and the category of each procedure: a question naming one category is
+        # offered only that category's procedures when nothing is found for certain.
+        self.category_words: dict[str, str] = {}
+        for category in catalogue.categories:
+            for word in re.split(r"[・、]", f"{category.name}・{category.label}"):
+                if len(word) >= 2:
+                    forms = self.normalize(word)
+                    self.category_words[forms.surface] = self.category_words[forms.reading] = category.id
+        self._category_of = {p.id: p.category for p in catalogue.procedures}
 
     def _add(self, entry_id: str, texts: list[tuple[str, str]]) -> None:
         entry = _Entry(entry_id)
@@ -287,7 +307,8 @@ class Matcher:
         forms, ranked = self.rank(text, limit=t.clarify_max + 1)
         if not ranked or not self._confident(ranked):
             top = ranked[0].score if ranked else 0.0
-            return Answer("fallback", None, tuple(ranked[: t.clarify_max]), top, text, forms)
+            return Answer("fallback", None, tuple(ranked[: t.clarify_max]), top, text, forms,
+                          self._suggested(ranked, forms))
         best = ranked[0]
         close = [c for c in ranked[: t.clarify_max] if c.score >= best.score - t.clarify_margin]
         if len(close) > 1:
@@ -305,6 +326,25 @@ class Matcher:
                          and c.score >= best.score - t.specific_within
                          and any(w not in self._acts for w in c.found)), best)
         return Answer.of(best, text, forms)
+
+    def category_named(self, forms: Forms) -> str | None:
+        """The one category whose words a question contains as written (介護 in 母が転んで
+        歩けない。介護の手続きは？; a kana word in kana), or None (none, or several)."""
+        named = {category for word, category in self.category_words.items() if word in forms.surface}
+        return named.pop() if len(named) == 1 else None
+
+    def _suggested(self, ranked: list[Candidate], forms: Forms) -> tuple[str, ...]:
+        """The procedures a fallback offers (Thresholds.suggest): none when the best candidate
+        is a topic not handled or a greeting, or has too little evidence; where the question
+        names one category, only that category's."""
+        t = self.thresholds
+        if not ranked or ranked[0].id.startswith(INTENT_PREFIX) or ranked[0].score < t.suggest:
+            return ()
+        least = max(t.suggest, ranked[0].score - t.suggest_within)
+        named = self.category_named(forms)
+        return tuple(c.id for c in ranked[:t.clarify_max]
+                     if not c.id.startswith(INTENT_PREFIX) and c.score >= least
+                     and named in (None, self._category_of.get(c.id)))[:t.suggest_max]
 
     def _asked_words(self, forms: Forms, terms: dict[int, tuple[float, list[str]]]) -> dict[str, Forms]:
         """The procedures' keywords found in the question word for word (not with a typo,

@@ -123,7 +123,7 @@ class Replies:
             return self.intent(answer.id)
         if answer.kind == "clarify":
             return self.clarify([c.id for c in answer.candidates])
-        return self.fallback()
+        return self.fallback(answer.suggested)
 
     def facet_of(self, answer: Answer) -> Facet | None:
         """What the question asks about (fee, deadline ...), from procedures/facets.yaml's words."""
@@ -196,8 +196,15 @@ class Replies:
         items.append(_postback_item(self.catalogue.texts.none_of_these_button, POSTBACK_MENU))
         return _checked([_text(self._fixed("clarify"), items)])
 
-    def fallback(self) -> list[Message]:
-        return self._with_menu("fallback", call=True)
+    def fallback(self, suggested: Iterable[str] = ()) -> list[Message]:
+        """Nothing found for certain; with `suggested` procedures, 「もしかして」 buttons for them
+        first (the text asks whether it is one of them), then the call button and the menu."""
+        maybe = [p for entry_id in suggested if (p := self.catalogue.procedure(entry_id))]
+        if not maybe:
+            return self._with_menu("fallback", call=True)
+        items = [_postback_item(p.label, postback_for_procedure(p.id)) for p in maybe]
+        items += self._menu_items(call=True)
+        return _checked([_text(self._fixed("maybe"), items[:limits.QUICK_REPLIES])])
 
     def welcome(self) -> list[Message]:
         return self._with_menu("welcome")

@@ -139,6 +139,25 @@ def test_a_question_it_cannot_answer_gets_an_example_the_menu_and_the_phone(page
     expect(page.locator(CARD).last).to_contain_text(catalogue.in_category("kaigo")[0].title)
 
 
+def test_a_question_half_understood_offers_what_it_might_be(page, demo_server, conversation, catalogue):
+    question = "家の中の段差がつらい"
+    [suggested] = conversation.respond(Incoming("text", question)).answer.suggested
+    open_chat(page, demo_server)
+    page.locator("#text").click()
+    ask(page, question)
+
+    reply = page.locator(BOT_TEXT).last
+    expect(reply).to_contain_text("もしかして")
+    expect(reply).to_contain_text(catalogue.city.phone)
+    procedure = catalogue.procedure(suggested)
+    expect(page.locator("#quick > *")).to_have_text([procedure.label, catalogue.texts.call_button]
+                                                    + [c.label for c in catalogue.categories])
+    screenshot(page, "maybe")
+
+    tap(page, page.locator("#quick button", has_text=procedure.label))
+    expect(page.locator(CARD).last).to_contain_text(procedure.title)
+
+
 def test_the_rich_menu_opens_categories_and_the_phone_number(page, demo_server, catalogue):
     open_chat(page, demo_server)
     expect(page.locator(BOT_TEXT).first).to_contain_text("マイナンバーや暗証番号をおたずねすることもありません")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from openapi import errors
+
 from bot.conversation import Incoming
 
 
@@ -9,6 +11,20 @@ def test_a_question_gets_its_procedure_card(conversation):
     outcome = conversation.respond(Incoming("text", "住民票がほしい"))
     assert outcome.shown == "procedure:juminhyo"
     assert outcome.messages[0]["type"] == "flex"
+
+
+def test_a_question_half_understood_gets_maybe_buttons_for_what_it_might_be(conversation, catalogue):
+    outcome = conversation.respond(Incoming("text", "家の中の段差がつらい"))
+    assert outcome.shown == "fallback"  # nothing was found for certain, and it says so
+    [message] = outcome.messages
+    assert "もしかして" in message["text"] and "029-298-1111" in message["text"]
+    items = [item["action"] for item in message["quickReply"]["items"]]
+    assert items[0]["label"] == catalogue.procedure("kaigo-jutaku-kaishu").label  # what it might be
+    assert items[1]["type"] == "uri" and items[1]["uri"] == "tel:0292981111"  # then a person
+    assert [a["label"] for a in items[2:]] == [c.label for c in catalogue.categories]
+    assert errors({"replyToken": "r" * 32, "messages": outcome.messages}, "ReplyMessageRequest") == []
+    tapped = conversation.respond(Incoming("postback", items[0]["data"]))
+    assert tapped.shown == "procedure:kaigo-jutaku-kaishu"
 
 
 def test_a_bare_category_word_gets_that_categorys_list(conversation):

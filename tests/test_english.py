@@ -59,6 +59,18 @@ def test_english_menu_fallback_and_topics_not_handled(conversation):
     assert "Certificates" in category.messages[0]["altText"]
 
 
+def test_an_english_question_half_understood_gets_did_you_mean_buttons(conversation):
+    outcome = conversation.respond(Incoming("text", "something about my care level"))
+    assert outcome.shown == "en:fallback"
+    [message] = outcome.messages
+    assert message["text"].startswith("Sorry, I am not sure which procedure you mean.")
+    items = [item["action"] for item in message["quickReply"]["items"]]
+    assert items[0]["data"] == "en:p=kaigo-kubun-henko"
+    assert items[1]["label"] == "Call City Hall"
+    tapped = conversation.respond(Incoming("postback", items[0]["data"]))
+    assert tapped.shown == "en:procedure:kaigo-kubun-henko"
+
+
 def test_two_procedures_in_english(conversation):
     outcome = conversation.respond(Incoming("text", "I need a seal certificate and a residence certificate"))
     assert outcome.shown == "en:several:inkan-shomei+juminhyo"

@@ -105,6 +105,26 @@ def test_an_empty_expect_list_counts_as_off_topic_like_null(matcher, catalogue):
     assert (report["off_topic"], report["in_scope"], report["rejected"], report["top1"]) == (1, 1, 1.0, 1.0)
 
 
+def test_a_fallback_offers_the_procedures_it_half_found(matcher):
+    answer = matcher.match("家の中の段差がつらい")
+    assert (answer.kind, answer.suggested) == ("fallback", ("kaigo-jutaku-kaishu",))
+    assert answer.as_dict()["candidates"] == ["kaigo-jutaku-kaishu"]  # what it offers
+    assert matcher.match("ほげほげ").suggested == ()  # nothing half found: no guess
+    # A story naming one category (介護) is offered only that category's procedures: its
+    # best guess here resembles 亡くなった, and the category's list is better than a guess.
+    story = matcher.match("母が転んで歩けなくなった。介護の手続きは？")
+    assert (story.kind, story.suggested) == ("fallback", ())
+    assert matcher.category_named(story.forms) == "kaigo"
+
+
+def test_first_three_counts_what_a_fallback_offers_and_it_still_rejects(matcher, catalogue):
+    cases = [{"text": "家の中の段差がつらい", "expect": ["kaigo-jutaku-kaishu"]},
+             {"text": "家の中の段差がつらい", "expect": None}]
+    report = evaluate(matcher, catalogue, cases)
+    assert (report["top1"], report["top3"]) == (0.0, 1.0)
+    assert (report["rejected"], report["suggested"], report["wrong_card"]) == (1.0, 1.0, 0.0)
+
+
 def test_scores_stay_within_the_contracts_0_to_100(matcher):
     for case in _cases(DEV) + _cases(RESIDENTS):
         _, ranked = matcher.rank(case["text"])
