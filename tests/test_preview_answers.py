@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -70,10 +71,13 @@ def test_follow_ups_and_buttons_are_decided_as_they_are_answered(conversation):
 
 
 @pytest.fixture
-def fresh(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Nothing remembered from other tests' previews."""
+def fresh(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Nothing remembered from other tests' previews, and none of theirs still working."""
+    preview.wait_ahead()
     monkeypatch.setattr(preview, "_answers", OrderedDict())
     monkeypatch.setattr(preview, "_under_way", {})
+    yield
+    preview.wait_ahead()
 
 
 def counting(conversation: Conversation, monkeypatch: pytest.MonkeyPatch,
