@@ -29,8 +29,13 @@ and the tokenizer inside the wheel (bot/semantic.py reads them, no download):
 - wl-if-unsure(-strict), wl-veto, wl-if-unsure-no-veto, wl-evidence+veto: today's answer,
   changed only where today's matcher is unsure (MeaningIfUnsure below).
 - wl-ja-if-unsure, wl-ja-evidence: the same for Japanese questions (Llama-2 tokenizer).
-The SudachiDict synonym dictionary is on PyPI only inside chikkarpy (0.1.1, 2022),
-which does not build on this Python (its setup needs pkg_resources): not compared.
+Sixth round (2026-12-03): the SudachiDict synonym dictionary. On PyPI it is only inside
+chikkarpy (0.1.1, 2022), which does not build on this Python (its setup needs pkg_resources),
+so the groups that matter are read from the dictionary's own source file (a subset of it,
+bench/data/sudachi-synonyms/, Apache-2.0):
+- sudachi-synonyms: each content word of the question that the catalogue does not use, when a
+  synonym group holds it and a word the catalogue uses (死去 -> 死亡), is joined by that word;
+- sudachi-synonyms-if-unsure: the same, only when today's matcher would fall back or ask.
 
 ja-ginza needs `pip install --no-deps ja-ginza numpy msgpack` (its own dependencies would
 pull spaCy and an older SudachiPy); the method is skipped when it is not installed.
@@ -39,6 +44,7 @@ pull spaCy and an older SudachiPy); the method is skipped when it is not install
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import sys
 import time
@@ -149,6 +155,47 @@ class Expanded:
         return self.inner.rank(text if self.only_if_unsure else self.expand(text), limit)
 
 
+# --- SudachiDict synonyms, sixth round -------------------------------------------------------
+SYNONYMS = ROOT / "bench" / "data" / "sudachi-synonyms" / "synonyms-subset.txt"
+
+
+def all_forms(text: str) -> list[tuple[str, ...]]:
+    """Each content word of the text as (surface, normalised form, dictionary form)."""
+    return [(m.surface(), m.normalized_form(), m.dictionary_form())
+            for m in _tokenizer().tokenize(text[:2000])
+            if m.part_of_speech()[0] in CONTENT_POS and len(m.surface()) >= 2]
+
+
+class SynonymExpander:
+    """Question -> question plus the catalogue words that SudachiDict gives as its words' synonyms."""
+
+    def __init__(self, catalogue: Catalogue, path: Path = SYNONYMS) -> None:
+        texts = [t for p in catalogue.procedures for t in (p.title, p.label, *p.keywords, *p.examples)]
+        texts += [t for i in catalogue.intents for t in (*i.keywords, *i.examples)]
+        self.known = {form for text in texts for forms in all_forms(text) for form in forms}
+        self.groups: dict[str, list[str]] = {}
+        self.triggers: dict[str, set[str]] = {}
+        with path.open(encoding="utf-8", newline="") as lines:
+            for row in csv.reader(lines):
+                if len(row) < 9 or row[2] == "2":  # a blank line between groups; 2: never used
+                    continue
+                self.groups.setdefault(row[0], []).append(row[8])
+                if row[2] == "0":  # 1: may be given, never gives
+                    self.triggers.setdefault(row[8], set()).add(row[0])
+
+    def __call__(self, text: str) -> str:
+        added: list[str] = []
+        for forms in all_forms(text):
+            if any(form in self.known for form in forms):
+                continue
+            groups = sorted(set().union(*(self.triggers.get(form, set()) for form in forms)))
+            for group in groups:
+                word = next((w for w in self.groups[group] if w in self.known), None)
+                if word and word not in added and word not in text:
+                    added.append(word)
+        return text + ("。" + "、".join(added) if added else "")
+
+
 # --- WordLlama sentence vectors (bot/semantic.py), second round --------------------------
 def _scaled(cosine: float, low: float, high: float) -> float:
     """A cosine as points, 0 at `low` and 100 at `high`, like the matcher's other evidence."""
@@ -242,6 +289,9 @@ def methods(catalogue: Catalogue, only: set[str] | None = None) -> dict[str, tup
     ja_unsure = MeaningIfUnsure(today, ja_meaning, str, WL_IF_UNSURE["wl-if-unsure"])
     found["wl-ja-if-unsure"] = (ja_unsure, english)
     found["wl-ja-evidence"] = (MeaningEvidence(today, ja_meaning, str, 0.5, 0.9, 0.4), english)
+    synonyms = SynonymExpander(catalogue)
+    found["sudachi-synonyms"] = (Expanded(today, synonyms, only_if_unsure=False), english)
+    found["sudachi-synonyms-if-unsure"] = (Expanded(today, synonyms, only_if_unsure=True), english)
     if not only or "ginza-vectors" in only:
         try:
             expander = Expander(catalogue, GinzaVectors())
@@ -271,9 +321,11 @@ WL_IF_UNSURE = {"wl-if-unsure": WhenUnsure(0.6, 0.1, 0.1, 0.1),
 # Development sets only, named one by one: the blind sets (*-blind.jsonl) are run once, by
 # the coordinator, at the end of a round, and this script must never read them.
 ENGLISH_SETS = ("english-dev", "real-en-2026-12-02-dev", "real-en-2026-12-03-dev",
-                "real-en-2026-12-03c-dev", "real-en-2026-12-03d-dev")
+                "real-en-2026-12-03c-dev", "real-en-2026-12-03d-dev", "real-en-2026-12-03e-dev",
+                "real-en-2026-12-03f-dev")
 JAPANESE_SETS = ("understanding-dev", "dev", "residents", "real-2026-12-02-dev", "real-2026-12-03a-dev",
-                 "real-2026-12-03b-dev", "real-2026-12-03c-dev", "real-2026-12-03d-dev")
+                 "real-2026-12-03b-dev", "real-2026-12-03c-dev", "real-2026-12-03d-dev",
+                 "real-2026-12-03e-dev", "real-2026-12-03f-dev")
 
 
 def question_sets(names: tuple[str, ...], blind: bool = False) -> dict[str, list[dict[str, Any]]]:

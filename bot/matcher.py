@@ -421,9 +421,12 @@ class Matcher:
                 word = term.forms.reading or term.text
                 shown, before, exact = owner.get(word, (term.text, 0.0, False))
                 owner[word] = (shown, max(before, weight), exact or score == 100.0)
+        # Words the question wrote exactly, whichever entry they belong to: another entry's
+        # keyword only resembling one of them is not in the question (国民健康保険 ≠ …保険税).
+        written = {word for matched in found.values() for word, (_, _, exact) in matched.items() if exact}
         result: dict[int, tuple[float, list[str]]] = {}
         for entry, matched in found.items():
-            kept = _without_overlaps(matched, t.term_partial)
+            kept = _without_overlaps(matched, t.term_partial, written)
             result[entry] = (sum(weight for _, weight, _ in kept.values()),
                              [text for text, _, _ in kept.values()])
         return result
@@ -559,14 +562,14 @@ def _pair_set(text: str) -> set[str]:
     return set(pairs(text))
 
 
-def _without_overlaps(words: dict[str, tuple[str, float, bool]],
-                      partial: float) -> dict[str, tuple[str, float, bool]]:
+def _without_overlaps(words: dict[str, tuple[str, float, bool]], partial: float,
+                      written: set[str]) -> dict[str, tuple[str, float, bool]]:
     """Count 住民票 once when 住民票の写し also matched: keep a term not inside a longer one.
 
-    A term met only approximately that resembles one met exactly is the same word seen
-    twice (実印の証明 → 印鑑ノ証明 ≈ 印鑑証明 in 印鑑証明ヲ): the exact one counts alone.
+    A term met only approximately that resembles a word the question contains exactly
+    (this entry's or another's) is that word seen twice (実印の証明 → 印鑑ノ証明 ≈ 印鑑証明 in
+    印鑑証明ヲ; 国民健康保険ハ ≈ 国民健康保険税): the exact one counts alone.
     """
-    kept = {w: v for w, v in words.items() if not any(w != o and w in o for o in words)}
-    exact = [w for w, v in kept.items() if v[2]]
-    return {w: v for w, v in kept.items()
-            if v[2] or not any(fuzz.ratio(o, w, score_cutoff=partial) for o in exact)}
+    seen = {w: v for w, v in words.items()
+            if v[2] or not any(o != w and fuzz.ratio(o, w, score_cutoff=partial) for o in written)}
+    return {w: v for w, v in seen.items() if not any(w != o and w in o for o in seen)}
