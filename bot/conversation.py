@@ -1,11 +1,15 @@
 """One resident event -> the Answer and the messages to send back.
 
 The single path shared by the webhook, `nakabot chat` and the simulator, so what a
-staff member sees in the demo is what a resident gets on LINE.
+staff member sees in the demo is what a resident gets on LINE. `decide` is that path
+without the messages built: what would be shown ("procedure:juminhyo", "several:…"),
+which the admin's preview asks of every known question (bot/preview.py); `respond`
+is `decide` and then the messages it names.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,6 +42,19 @@ class Outcome:
     topic: str | None = None  # the procedure a follow-up would now be about (the last card shown)
 
 
+@dataclass(frozen=True)
+class Decision:
+    """What an event is answered with, before any message is built: `build` makes them."""
+
+    build: Callable[[], list[Message]]
+    answer: Answer | None = None
+    shown: str = ""
+    topic: str | None = None
+
+    def outcome(self) -> Outcome:
+        return Outcome(self.build(), self.answer, self.shown, self.topic)
+
+
 class Conversation:
     """A catalogue, its matcher and its reply builder, built once and shared."""
 
@@ -60,12 +77,18 @@ class Conversation:
     def respond(self, incoming: Incoming, memory: Memory | None = None) -> Outcome:
         """The reply to one event. With a `memory`, the last procedure card shown to this
         resident is kept there, and a follow-up about it (「手数料は？」) gets that fact."""
-        outcome = self._respond(incoming, memory)
+        outcome = self.decide(incoming, memory).outcome()
         if memory is not None and incoming.resident and outcome.topic:
             memory.remember(incoming.resident, outcome.topic)
         return outcome
 
-    def _respond(self, incoming: Incoming, memory: Memory | None) -> Outcome:
+    def shown(self, text: str) -> str:
+        """What a question with no earlier card is shown (as respond's Outcome.shown), without
+        building the messages: "procedure:juminhyo", "en:clarify", "several:juminhyo+inkan" ..."""
+        return self.decide(Incoming("text", text)).shown
+
+    def decide(self, incoming: Incoming, memory: Memory | None = None) -> Decision:
+        """What respond answers, its messages not built yet (memory is only read here)."""
         if incoming.kind == "text" and is_english(incoming.text):
             topic = memory.recall(incoming.resident) if memory is not None and incoming.resident else None
             return self._english(incoming.text, topic)
@@ -75,26 +98,27 @@ class Conversation:
             answer = self.matcher.match(incoming.text)
             answers = several(self.matcher, answer)
             if answers:  # 住民票と印鑑証明: one card (or clarify) per topic, clarifies last
-                messages = [self._naming(answers)] + [m for a in answers for m in self.replies.for_answer(a)]
                 shown = "several:" + "+".join(a.id or "clarify" for a in answers)
                 cards = [a.id for a in answers if a.kind == "procedure" and a.id]
-                return Outcome(messages, answer, shown, topic=cards[-1] if cards else None)
+                return Decision(lambda: [self._naming(answers)] + [m for a in answers
+                                                                   for m in self.replies.for_answer(a)],
+                                answer, shown, topic=cards[-1] if cards else None)
             topic = memory.recall(incoming.resident) if memory is not None and incoming.resident else None
             if topic is not None and (followed := self._follow_up(incoming.text, answer, topic)):
                 return followed
             category = self._category_asked(answer)
             if category is not None:
-                return Outcome(self.replies.category(category), answer, f"category:{category.id}")
+                return Decision(lambda: self.replies.category(category), answer, f"category:{category.id}")
             shown = f"{answer.kind}:{answer.id}" if answer.id else answer.kind
-            return Outcome(self.replies.for_answer(answer), answer, shown,
-                           topic=answer.id if answer.kind == "procedure" else None)
+            return Decision(lambda: self.replies.for_answer(answer), answer, shown,
+                            topic=answer.id if answer.kind == "procedure" else None)
         if incoming.kind == "postback":
             return self._postback(incoming.text)
         if incoming.kind == "follow":
-            return Outcome(self.replies.welcome(), shown="welcome")
-        return Outcome(self.replies.please_type(), shown="please_type")
+            return Decision(self.replies.welcome, shown="welcome")
+        return Decision(self.replies.please_type, shown="please_type")
 
-    def _english(self, text: str, topic: str | None = None) -> Outcome:
+    def _english(self, text: str, topic: str | None = None) -> Decision:
         english = self.english
         answer = english.match(text)
         fact, back, rest = asked_fact(text)
@@ -103,29 +127,29 @@ class Conversation:
         elsewhere = answer.kind == "procedure" and answer.id != topic and bool(rest)
         if procedure is not None and (fact or back) and not elsewhere:
             if fact is None:
-                return Outcome(english.procedure(procedure), None, f"en:procedure:{topic}", topic=topic)
-            return Outcome(english.fact(procedure, fact), None, f"en:fact:{topic}:{fact}", topic=topic)
+                return Decision(lambda: english.procedure(procedure), None, f"en:procedure:{topic}",
+                                topic=topic)
+            return Decision(lambda: english.fact(procedure, fact), None, f"en:fact:{topic}:{fact}",
+                            topic=topic)
         answers = several(english.matcher, answer, EXPLAINED_ENGLISH)
         if answers:  # "a residence certificate and a seal certificate"
             cards = [a.id for a in answers if a.kind == "procedure" and a.id]
-            names = [f"- {p.en.label}" if (p := self.catalogue.procedure(a.id or "")) and p.en
-                     else "- please choose below" for a in answers]
-            naming = {"type": "text", "text": "\n".join([f"Here are {len(answers)} procedures:", *names])}
-            messages = [naming] + [m for a in answers for m in english.for_answer(a)]
-            return Outcome(messages, answer, "en:several:" + "+".join(a.id or "clarify" for a in answers),
-                           topic=cards[-1] if cards else None)
+            return Decision(lambda: [self._naming_english(answers)] + [m for a in answers
+                                                                       for m in english.for_answer(a)],
+                            answer, "en:several:" + "+".join(a.id or "clarify" for a in answers),
+                            topic=cards[-1] if cards else None)
         shown = f"{answer.kind}:{answer.id}" if answer.id else answer.kind
-        return Outcome(english.for_answer(answer), answer, "en:" + shown,
-                       topic=answer.id if answer.kind == "procedure" else None)
+        return Decision(lambda: english.for_answer(answer), answer, "en:" + shown,
+                        topic=answer.id if answer.kind == "procedure" else None)
 
-    def _english_postback(self, data: str) -> Outcome:
+    def _english_postback(self, data: str) -> Decision:
         key, value = parse_postback(data)
         if key == "p" and (procedure := self.catalogue.procedure(value)):
-            return Outcome(self.english.procedure(procedure), shown=f"en:procedure:{procedure.id}",
-                           topic=procedure.id)
+            return Decision(lambda: self.english.procedure(procedure), shown=f"en:procedure:{procedure.id}",
+                            topic=procedure.id)
         if key == "c" and self.catalogue.category(value):
-            return Outcome(self.english.category(value), shown=f"en:category:{value}")
-        return Outcome(self.english.menu(), shown="en:menu")
+            return Decision(lambda: self.english.category(value), shown=f"en:category:{value}")
+        return Decision(self.english.menu, shown="en:menu")
 
     def _naming(self, answers: list[Answer]) -> Message:
         """The line before several cards, so that a long scroll starts with what follows."""
@@ -136,7 +160,12 @@ class Conversation:
         heading = f"{len(answers)}つの手続きを、順にご案内します。"
         return {"type": "text", "text": "\n".join([heading, *names])}
 
-    def _follow_up(self, text: str, answer: Answer, topic: str) -> Outcome | None:
+    def _naming_english(self, answers: list[Answer]) -> Message:
+        names = [f"- {p.en.label}" if (p := self.catalogue.procedure(a.id or "")) and p.en
+                 else "- please choose below" for a in answers]
+        return {"type": "text", "text": "\n".join([f"Here are {len(answers)} procedures:", *names])}
+
+    def _follow_up(self, text: str, answer: Answer, topic: str) -> Decision | None:
         """A fact of the last card, or the card again; None when the message is a new topic."""
         procedure = self.catalogue.procedure(topic)
         question = asked(text)
@@ -148,9 +177,11 @@ class Conversation:
         if elsewhere and answer.id != topic and len(question.rest) >= 2:
             return None
         if question.fact is None:  # 「それ」「さっきの」: the card again
-            return Outcome(self.replies.procedure(procedure), None, f"procedure:{topic}", topic=topic)
-        message = fact_message(self.catalogue, procedure, question.fact)
-        return Outcome([message], None, f"fact:{topic}:{question.fact}", topic=topic)
+            return Decision(lambda: self.replies.procedure(procedure), None, f"procedure:{topic}",
+                            topic=topic)
+        fact = question.fact
+        return Decision(lambda: [fact_message(self.catalogue, procedure, fact)], None, f"fact:{topic}:{fact}",
+                        topic=topic)
 
     def _category_asked(self, answer: Answer) -> Category | None:
         if answer.forms is None:
@@ -168,20 +199,20 @@ class Conversation:
             named = self.matcher.category_named(forms)
         return self.catalogue.category(named) if named else None
 
-    def _postback(self, data: str) -> Outcome:
+    def _postback(self, data: str) -> Decision:
         key, value = parse_postback(data)
         if key == "p" and (procedure := self.catalogue.procedure(value)):
-            return Outcome(self.replies.procedure(procedure), shown=f"procedure:{procedure.id}",
-                           topic=procedure.id)
+            return Decision(lambda: self.replies.procedure(procedure), shown=f"procedure:{procedure.id}",
+                            topic=procedure.id)
         detail_id, question = parse_detail(value) if key == "d" else ("", "")
-        if detail_id and (procedure := self.catalogue.procedure(detail_id)):
-            return Outcome(self.replies.procedure_detail(procedure, question), shown=f"detail:{procedure.id}",
-                           topic=procedure.id)
+        if detail_id and (detailed := self.catalogue.procedure(detail_id)):
+            return Decision(lambda: self.replies.procedure_detail(detailed, question),
+                            shown=f"detail:{detailed.id}", topic=detailed.id)
         if key == "f" and (said := parse_feedback(value)) and self.catalogue.procedure(said.procedure_id):
             verdict = "helpful" if said.helpful else "unhelpful"
-            return Outcome(self.replies.thanks_for_feedback(said.helpful),
-                           shown=f"{verdict}:{said.procedure_id}")
+            return Decision(lambda: self.replies.thanks_for_feedback(said.helpful),
+                            shown=f"{verdict}:{said.procedure_id}")
         if key == "c" and (category := self.catalogue.category(value)):
-            return Outcome(self.replies.category(category), shown=f"category:{category.id}")
+            return Decision(lambda: self.replies.category(category), shown=f"category:{category.id}")
         # The menu, and buttons from an older catalogue whose target is gone.
-        return Outcome(self.replies.menu(), shown="menu")
+        return Decision(self.replies.menu, shown="menu")

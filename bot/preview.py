@@ -6,7 +6,10 @@ Plain Python (no Flask): the admin's preview page and tests call it alike.
 - `changed_cards(old, new)`: every procedure or intent whose card differs, drawn from the
   same Flex JSON LINE gets (bot/replies.py).
 - `differences(old, new, cases)`: the questions of the non-blind eval sets (tests/data:
-  dev.jsonl, residents.jsonl, *-dev.jsonl) that the draft would answer differently.
+  dev.jsonl, residents.jsonl, *-dev.jsonl) that the draft would answer differently. What
+  each is shown comes from Conversation.shown (the reply's decision, no message built),
+  remembered per catalogue version; `ahead(published, cases)` works the published side
+  out in a background thread before staff ask for the preview (bot/web/catalogue_admin.py).
 - `needs(gaps, counts)`: the unconfirmed (~) facts, with how often a card that sends
   residents to the city hall for them was shown in the last days, most needed first.
 """
@@ -24,7 +27,7 @@ from typing import Any
 
 from bot import versions
 from bot.catalogue import Catalogue, Gap, Report
-from bot.conversation import Conversation, Incoming
+from bot.conversation import Conversation
 from bot.replies import LimitError, Message
 from bot.store import DayCount
 
@@ -55,16 +58,25 @@ def checked(tree: dict[str, str]) -> Report:
 
 
 def conversation_for(catalogue: Catalogue) -> Conversation:
-    """A Conversation for this catalogue, remembered by its version."""
+    """A Conversation for this catalogue, remembered by its version (the last two used)."""
     with _lock:
         found = _conversations.get(catalogue.version)
+        if found is not None:
+            _conversations.move_to_end(catalogue.version)
     if found is None:
         found = Conversation(catalogue)
-        with _lock:
-            _conversations[catalogue.version] = found
-            while len(_conversations) > 2:
-                _conversations.popitem(last=False)
+        adopt(found)
     return found
+
+
+def adopt(conversation: Conversation) -> None:
+    """Use this Conversation (the one answering residents) for its catalogue, rather than
+    building another (seconds, and as much memory again)."""
+    with _lock:
+        _conversations[conversation.catalogue.version] = conversation
+        _conversations.move_to_end(conversation.catalogue.version)
+        while len(_conversations) > 2:
+            _conversations.popitem(last=False)
 
 
 @dataclass(frozen=True)
@@ -130,26 +142,65 @@ class Difference:
     better: bool | None  # True: now as expected; False: was as expected, no longer; None: neither
 
 
-def _shown(conversation: Conversation, text: str) -> str:
-    return conversation.respond(Incoming("text", text)).shown
+_answers: OrderedDict[tuple[str, str], list[str]] = OrderedDict()
+_under_way: dict[tuple[str, str], threading.Thread] = {}
 
 
-_answers: OrderedDict[tuple[str, int], list[str]] = OrderedDict()
+def _key(conversation: Conversation, cases: list[dict[str, Any]]) -> tuple[str, str]:
+    texts = "\n".join(case["text"] for case in cases)
+    return conversation.catalogue.version, hashlib.sha256(texts.encode()).hexdigest()
 
 
 def answers(conversation: Conversation, cases: list[dict[str, Any]]) -> list[str]:
     """What each case is shown (remembered per catalogue version: the published side is
-    worked out once, not at every preview)."""
-    key = (conversation.catalogue.version, len(cases))
+    worked out once, not at every preview). When `ahead` is working them out, waits for it."""
+    key = _key(conversation, cases)
     with _lock:
-        if key in _answers:
-            return _answers[key]
-    shown = [_shown(conversation, case["text"]) for case in cases]
+        found = _answers.get(key)
+        working = _under_way.get(key)
+    if found is not None:
+        return found
+    if working is not None and working is not threading.current_thread():
+        working.join()
+        with _lock:
+            found = _answers.get(key)
+        if found is not None:
+            return found
+    shown = [conversation.shown(case["text"]) for case in cases]
     with _lock:
         _answers[key] = shown
         while len(_answers) > _KEEP:
             _answers.popitem(last=False)
     return shown
+
+
+def ahead(conversation: Conversation, cases: list[dict[str, Any]]) -> threading.Thread | None:
+    """Work out answers(conversation, cases) in a background thread, so that the preview
+    finds them ready; None when they are remembered or already under way."""
+    key = _key(conversation, cases)
+    with _lock:
+        if key in _answers or key in _under_way:
+            return None
+
+        def work() -> None:
+            try:
+                answers(conversation, cases)
+            finally:
+                with _lock:
+                    _under_way.pop(key, None)
+
+        thread = threading.Thread(target=work, name="preview-ahead", daemon=True)
+        _under_way[key] = thread
+        thread.start()  # under the lock: a preview that finds it may join it at once
+    return thread
+
+
+def wait_ahead(timeout: float = 60.0) -> None:
+    """Until the answers being worked out ahead are done (tests, tools)."""
+    with _lock:
+        working = list(_under_way.values())
+    for thread in working:
+        thread.join(timeout)
 
 
 def differences(old: Conversation, new: Conversation, cases: list[dict[str, Any]]) -> list[Difference]:
@@ -167,6 +218,16 @@ def differences(old: Conversation, new: Conversation, cases: list[dict[str, Any]
         verdict = True if right(after) and not right(before) else False if right(before) else None
         found.append(Difference(case["text"], case["set"], expect, before, after, verdict))
     return found
+
+
+def compare(published: Conversation, draft: Catalogue, paths: Iterable[str],
+            cases: list[dict[str, Any]]) -> tuple[list[Card], list[Difference]]:
+    """What the preview shows of a draft that loads: the cards that change (or whose file is
+    in `paths`) and the known questions it answers otherwise. `published` is the
+    Conversation answering residents: its cards and answers are not worked out again."""
+    adopt(published)
+    cards = changed_cards(published.catalogue, draft, paths)
+    return cards, differences(published, conversation_for(draft), cases)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,9 @@ Routes on the admin blueprint (so its login guard, CSRF check and headers apply)
   never live; the whole draft tree is checked (the same checks as `nakabot check`) and each
   problem is shown next to its line, in Japanese;
 - /admin/catalogue/preview: the draft's cards as LINE draws them (the simulator's renderer)
-  and the known questions (non-blind eval sets) it would answer differently;
+  and the known questions (non-blind eval sets) it would answer differently; the published
+  catalogue's answers to them are worked out in the background as soon as staff open the
+  catalogue or a file (published_answers_ahead), so the preview waits only for the draft's;
 - /admin/catalogue/publish (publisher, admin): a clean draft becomes the new version in the
   store; every instance picks it up within its reload interval (bot/reloader.py);
 - /admin/catalogue/history?path=…: the versions that changed a file, with the diff, and a
@@ -117,6 +119,25 @@ def example_targets() -> dict[str, tuple[str, str]]:
     return targets
 
 
+def _known_cases() -> list[dict[str, Any]]:
+    data = content.REPO_ROOT / "tests" / "data"
+    return preview.eval_cases(data) if data.is_dir() else []
+
+
+# The pages staff pass through on the way to the preview (where its link is, and the editor).
+AHEAD_OF_PREVIEW = frozenset({"admin.catalogue_index", "admin.catalogue_edit"})
+
+
+@admin.before_request
+def published_answers_ahead() -> None:
+    """Start working out what the published catalogue answers to the known questions, in a
+    background thread, once per catalogue version: a preview then finds them ready. Only
+    where staff signed in are on their way to a preview (admin.guard runs first), so a
+    process that only answers residents never spends the CPU on it."""
+    if request.endpoint in AHEAD_OF_PREVIEW and g.get("staff") is not None:
+        preview.ahead(services().events.conversation, _known_cases())
+
+
 @admin.get("/catalogue")
 def catalogue_index() -> Any:
     store = the_store()
@@ -217,13 +238,11 @@ def catalogue_preview() -> Any:
     checked = preview.checked(tree)
     cards: list[preview.Card] = []
     differences: list[preview.Difference] = []
-    data = content.REPO_ROOT / "tests" / "data"
-    cases = preview.eval_cases(data) if data.is_dir() else []
+    cases = _known_cases()
     published = services().events.conversation
     if checked.catalogue is not None and draft:
-        cards = preview.changed_cards(published.catalogue, checked.catalogue, draft)[:8]
-        draft_conversation = preview.conversation_for(checked.catalogue)
-        differences = preview.differences(published, draft_conversation, cases)
+        cards, differences = preview.compare(published, checked.catalogue, draft, cases)
+        cards = cards[:8]
     diffs = {path: versions.diff(base.get(path), tree.get(path), path, "公開中", "下書き") for path in draft}
     return render_template("admin_catalogue_preview.html", draft=draft, checked=checked, cards=cards,
                            cards_json=json.dumps([m for c in cards for m in c.messages],
