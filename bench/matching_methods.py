@@ -49,6 +49,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -149,7 +150,7 @@ class Expanded:
             if answer.kind not in ("fallback", "clarify"):
                 return answer
         answer = self.inner.match(self.expand(text))
-        return Answer(answer.kind, answer.id, answer.candidates, answer.score, text, answer.forms)
+        return replace(answer, text=text)  # the question as asked, all else as matched
 
     def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
         return self.inner.rank(text if self.only_if_unsure else self.expand(text), limit)
