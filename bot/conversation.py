@@ -147,6 +147,10 @@ class Conversation:
         if key == "p" and (procedure := self.catalogue.procedure(value)):
             return Decision(lambda: self.english.procedure(procedure), shown=f"en:procedure:{procedure.id}",
                             topic=procedure.id)
+        chosen_id, _ = parse_detail(value) if key == "s" else ("", "")
+        if chosen_id and (chosen := self.catalogue.procedure(chosen_id)):
+            return Decision(lambda: self.english.procedure(chosen), shown=f"en:chosen:{chosen.id}",
+                            topic=chosen.id)
         if key == "c" and self.catalogue.category(value):
             return Decision(lambda: self.english.category(value), shown=f"en:category:{value}")
         return Decision(self.english.menu, shown="en:menu")
@@ -208,6 +212,11 @@ class Conversation:
         if detail_id and (detailed := self.catalogue.procedure(detail_id)):
             return Decision(lambda: self.replies.procedure_detail(detailed, question),
                             shown=f"detail:{detailed.id}", topic=detailed.id)
+        # A 「もしかして」 button: the card, its own buttons still carrying the question.
+        chosen_id, asked = parse_detail(value) if key == "s" else ("", "")
+        if chosen_id and (chosen := self.catalogue.procedure(chosen_id)):
+            return Decision(lambda: self.replies.procedure(chosen, None, asked or None),
+                            shown=f"chosen:{chosen.id}", topic=chosen.id)
         if key == "f" and (said := parse_feedback(value)) and self.catalogue.procedure(said.procedure_id):
             verdict = "helpful" if said.helpful else "unhelpful"
             return Decision(lambda: self.replies.thanks_for_feedback(said.helpful),

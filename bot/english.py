@@ -25,6 +25,7 @@ from bot.replies import (
     call_item,
     limit_problems,
     postback_for_category,
+    postback_for_choice,
     postback_for_procedure,
 )
 from bot.semantic import WHEN_UNSURE, Meaning, WhenUnsure, settle
@@ -182,7 +183,7 @@ class English:
                 return [self._text(self._say(reply), self._menu())]
         if answer.kind == "clarify":
             return self.clarify([c.id for c in answer.candidates])
-        return self.fallback(answer.suggested)
+        return self.fallback(answer.suggested, answer.text)
 
     def procedure(self, p: Procedure) -> list[Message]:
         en = p.en
@@ -276,13 +277,15 @@ class English:
         items.append(_item(self.texts.none_of_these_button, POSTBACK_MENU))
         return _checked([self._text(self._say(self.texts.clarify), items)])
 
-    def fallback(self, suggested: Iterable[str] = ()) -> list[Message]:
-        """Nothing found for certain; "Did you mean" buttons for `suggested` procedures."""
+    def fallback(self, suggested: Iterable[str] = (), question: str = "") -> list[Message]:
+        """Nothing found for certain; "Did you mean" buttons for `suggested` procedures (each
+        carrying the `question`, masked, as the Japanese ones do)."""
         maybe = [(p.id, p.en.label) for entry_id in suggested
                  if (p := self.catalogue.procedure(entry_id)) and p.en is not None]
         if not maybe:
             return _checked([self._text(self._say(self.texts.fallback), self._menu(call=True))])
-        items = [_item(label, postback_for_procedure(pid)) for pid, label in maybe] + self._menu(call=True)
+        items = [_item(label, postback_for_choice(pid, question)) for pid, label in maybe]
+        items += self._menu(call=True)
         return _checked([self._text(self._say(self.texts.maybe), items)])
 
     def not_handled(self) -> list[Message]:

@@ -24,10 +24,11 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from bot.conversation import Conversation, Incoming, Outcome
+from bot.english import POSTBACK_PREFIX as ENGLISH_POSTBACK
 from bot.matcher import Answer
 from bot.normalize import Forms, fold
 from bot.privacy import mask
-from bot.replies import parse_feedback, parse_postback
+from bot.replies import parse_detail, parse_feedback, parse_postback
 from bot.store import Store, now, timestamp
 
 PER_RESIDENT_HOUR = 30  # questions kept for review per resident and hour
@@ -59,6 +60,8 @@ def review_row(conversation: Conversation, incoming: Incoming, outcome: Outcome,
     """The question as staff will see it (masked, JSON-ready), or None if it needs no review."""
     if outcome.shown.startswith("unhelpful:") and incoming.kind == "postback":
         return unhelpful_row(conversation, incoming, channel, at)
+    if outcome.shown.startswith(("chosen:", "en:chosen:")) and incoming.kind == "postback":
+        return chosen_row(conversation, incoming, channel, at)
     answer = outcome.answer
     if answer is None or not needs_review(answer, conversation.matcher.thresholds.review):
         return None
@@ -86,6 +89,21 @@ def unhelpful_row(conversation: Conversation, incoming: Incoming, channel: str,
             "answer_id": said.procedure_id, "score": 0.0, "resident": incoming.resident}
 
 
+def chosen_row(conversation: Conversation, incoming: Incoming, channel: str,
+               at: dt.datetime | None = None) -> dict[str, Any] | None:
+    """A 「もしかして」 button tapped, as a review row: the question the bot was not sure of,
+    and the card the resident chose for it (words to add to that card's examples)."""
+    key, value = parse_postback(incoming.text.removeprefix(ENGLISH_POSTBACK))
+    procedure_id, question = parse_detail(value) if key == "s" else ("", "")
+    if not procedure_id or not question:
+        return None
+    masked, normalized = masked_forms(conversation, question)  # masked again: it comes back
+    return {"at": timestamp(at or now()), "channel": channel, "text": masked,
+            "normalized": normalized,
+            "candidates": [[procedure_id, 0.0]], "kind": "chosen",
+            "answer_id": procedure_id, "score": 0.0, "resident": incoming.resident}
+
+
 def record(store: Store, outcome: Outcome, row: dict[str, Any] | None,
            per_hour: int = PER_RESIDENT_HOUR) -> bool:
     """Count the answer, and keep `row` (from review_row) if there is one; True if kept.
@@ -99,7 +117,7 @@ def record(store: Store, outcome: Outcome, row: dict[str, Any] | None,
     answer = outcome.answer
     if answer is None:
         shown, _, target = outcome.shown.partition(":")
-        if shown == "procedure":  # a tapped button showed a procedure
+        if shown in ("procedure", "chosen"):  # a tapped button showed a procedure
             store.count("tap", target)
         elif shown in ("detail", "helpful", "unhelpful"):  # 「くわしく」, and the one-tap verdict
             store.count(shown, target)

@@ -56,6 +56,12 @@ def postback_for_detail(procedure_id: str, question: str = "") -> str:
     return _within_limit(f"d={procedure_id}:", question)
 
 
+def postback_for_choice(procedure_id: str, question: str = "") -> str:
+    """'s=juminhyo:住民票 土日' — a 「もしかして」 button: the question (masked) rides along,
+    so that staff see which card a resident chose for words the bot was not sure of."""
+    return _within_limit(f"s={procedure_id}:", question)
+
+
 def postback_for_feedback(helpful: bool, procedure_id: str, question: str) -> str:
     """'f=n:juminhyo:住民票 土日' — the question (masked) rides along, cut to LINE's 300."""
     return _within_limit(f"f={'y' if helpful else 'n'}:{procedure_id}:", question)
@@ -69,7 +75,7 @@ def _within_limit(head: str, question: str) -> str:
 
 
 def parse_detail(value: str) -> tuple[str, str]:
-    """The value of a 'd=' postback: (procedure id, the question, masked again)."""
+    """The value of a 'd=' or 's=' postback: (procedure id, the question, masked again)."""
     procedure_id, _, question = value.partition(":")
     return procedure_id, mask(question)
 
@@ -80,7 +86,7 @@ POSTBACK_MENU = "m=menu"
 def parse_postback(data: str) -> tuple[str, str]:
     """'p=juminhyo' -> ('p', 'juminhyo'); anything unknown -> ('', '')."""
     key, _, value = data.partition("=")
-    return (key, value) if key in {"p", "c", "m", "d", "f"} and value else ("", "")
+    return (key, value) if key in {"p", "c", "m", "d", "f", "s"} and value else ("", "")
 
 
 @dataclass(frozen=True)
@@ -123,7 +129,7 @@ class Replies:
             return self.intent(answer.id)
         if answer.kind == "clarify":
             return self.clarify([c.id for c in answer.candidates])
-        return self.fallback(answer.suggested)
+        return self.fallback(answer.suggested, answer.text)
 
     def facet_of(self, answer: Answer) -> Facet | None:
         """What the question asks about (fee, deadline ...), from procedures/facets.yaml's words."""
@@ -196,13 +202,14 @@ class Replies:
         items.append(_postback_item(self.catalogue.texts.none_of_these_button, POSTBACK_MENU))
         return _checked([_text(self._fixed("clarify"), items)])
 
-    def fallback(self, suggested: Iterable[str] = ()) -> list[Message]:
+    def fallback(self, suggested: Iterable[str] = (), question: str = "") -> list[Message]:
         """Nothing found for certain; with `suggested` procedures, 「もしかして」 buttons for them
-        first (the text asks whether it is one of them), then the call button and the menu."""
+        first (the text asks whether it is one of them), then the call button and the menu.
+        Each button carries the `question`, masked, for staff to see what was chosen for it."""
         maybe = [p for entry_id in suggested if (p := self.catalogue.procedure(entry_id))]
         if not maybe:
             return self._with_menu("fallback", call=True)
-        items = [_postback_item(p.label, postback_for_procedure(p.id)) for p in maybe]
+        items = [_postback_item(p.label, postback_for_choice(p.id, question)) for p in maybe]
         items += self._menu_items(call=True)
         return _checked([_text(self._fixed("maybe"), items[:limits.QUICK_REPLIES])])
 

@@ -23,8 +23,9 @@ def test_a_question_half_understood_gets_maybe_buttons_for_what_it_might_be(conv
     assert items[1]["type"] == "uri" and items[1]["uri"] == "tel:0292981111"  # then a person
     assert [a["label"] for a in items[2:]] == [c.label for c in catalogue.categories]
     assert errors({"replyToken": "r" * 32, "messages": outcome.messages}, "ReplyMessageRequest") == []
+    assert items[0]["data"] == "s=kaigo-jutaku-kaishu:家の中の段差がつらい"  # the question rides along
     tapped = conversation.respond(Incoming("postback", items[0]["data"]))
-    assert tapped.shown == "procedure:kaigo-jutaku-kaishu"
+    assert tapped.shown == "chosen:kaigo-jutaku-kaishu" and tapped.messages[0]["type"] == "flex"
 
 
 def test_a_bare_category_word_gets_that_categorys_list(conversation):

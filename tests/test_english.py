@@ -65,10 +65,10 @@ def test_an_english_question_half_understood_gets_did_you_mean_buttons(conversat
     [message] = outcome.messages
     assert message["text"].startswith("Sorry, I am not sure which procedure you mean.")
     items = [item["action"] for item in message["quickReply"]["items"]]
-    assert items[0]["data"] == "en:p=kaigo-kubun-henko"
+    assert items[0]["data"] == "en:s=kaigo-kubun-henko:something about my care level"
     assert items[1]["label"] == "Call City Hall"
     tapped = conversation.respond(Incoming("postback", items[0]["data"]))
-    assert tapped.shown == "en:procedure:kaigo-kubun-henko"
+    assert tapped.shown == "en:chosen:kaigo-kubun-henko"
 
 
 def test_two_procedures_in_english(conversation):

@@ -175,6 +175,41 @@ def test_a_not_helpful_tap_brings_the_question_masked_to_staff_beside_the_unansw
     assert MY_NUMBER.encode() not in stored and b"5678" not in stored
 
 
+def test_the_card_a_resident_chose_among_maybe_buttons_reaches_staff_with_the_question(
+        client, events, fake_line, capsys, monkeypatch, _own_database):
+    question = "家の中の段差がつらい 電話は090-1234-5678"
+    post(client, body_of(text_event(question)))
+    [maybe] = fake_line.replies
+    assert maybe.problems == []
+    chosen = maybe.body["messages"][0]["quickReply"]["items"][0]["action"]
+    assert chosen["data"].startswith("s=kaigo-jutaku-kaishu:") and "090-1234-5678" not in chosen["data"]
+
+    post(client, body_of(event("postback", postback={"data": chosen["data"]})))
+    assert fake_line.replies[-1].body["messages"][0]["type"] == "flex"  # the card chosen
+    capsys.readouterr()
+
+    _, out, _ = run(capsys, monkeypatch, "report", "--json")
+    [group] = json.loads(out)["groups"]
+    assert group["examples"] == ["家の中の段差がつらい 電話は［電話番号］"]
+    assert group["kinds"] == {"fallback": 1, "chosen": 1}
+    assert ["chosen", "kaigo-jutaku-kaishu", 1] in group["answers"]  # words for that card's examples
+    assert ("tap", "kaigo-jutaku-kaishu") in {(c.kind, c.target) for c in events.store.counts()}
+    events.store.close()
+    stored = b"".join(p.read_bytes() for p in _own_database.parent.glob("nakabot.sqlite3*"))
+    assert b"1234-5678" not in stored
+
+
+def test_a_forged_maybe_postback_is_masked_again(conversation):
+    from bot.feedback import review_row
+
+    forged = Incoming("postback", f"s=juminhyo:マイナンバーは{MY_NUMBER}")
+    outcome = conversation.respond(forged)
+    assert outcome.shown == "chosen:juminhyo"
+    row = review_row(conversation, forged, outcome, "line")
+    assert row is not None and (row["kind"], row["text"]) == ("chosen", "マイナンバーは［個人番号］")
+    assert conversation.respond(Incoming("postback", "s=no-such-card:住民票")).shown == "menu"
+
+
 def test_helpful_and_not_helpful_are_counted_per_procedure(client, events, fake_line):
     post(client, body_of(text_event("住民票がほしい")))
     card = fake_line.replies[-1]
