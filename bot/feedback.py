@@ -80,13 +80,7 @@ def unhelpful_row(conversation: Conversation, incoming: Incoming, channel: str,
     said = parse_feedback(value) if key == "f" else None
     if said is None or said.helpful:
         return None
-    # The postback carries the question masked when the card was sent; masked again here,
-    # since postback data comes back from the resident's phone.
-    masked, normalized = masked_forms(conversation, said.question)
-    return {"at": timestamp(at or now()), "channel": channel, "text": masked,
-            "normalized": normalized,
-            "candidates": [[said.procedure_id, 0.0]], "kind": "unhelpful",
-            "answer_id": said.procedure_id, "score": 0.0, "resident": incoming.resident}
+    return _tap_row(conversation, incoming, channel, at, "unhelpful", said.procedure_id, said.question)
 
 
 def chosen_row(conversation: Conversation, incoming: Incoming, channel: str,
@@ -97,10 +91,17 @@ def chosen_row(conversation: Conversation, incoming: Incoming, channel: str,
     procedure_id, question = parse_detail(value) if key == "s" else ("", "")
     if not procedure_id or not question:
         return None
-    masked, normalized = masked_forms(conversation, question)  # masked again: it comes back
+    return _tap_row(conversation, incoming, channel, at, "chosen", procedure_id, question)
+
+
+def _tap_row(conversation: Conversation, incoming: Incoming, channel: str, at: dt.datetime | None,
+             kind: str, procedure_id: str, question: str) -> dict[str, Any]:
+    """A tapped button's review row: the question it carried and the card it names. The
+    postback carries the question masked when the reply was built; masked again here, since
+    postback data comes back from the resident's phone."""
+    masked, normalized = masked_forms(conversation, question)
     return {"at": timestamp(at or now()), "channel": channel, "text": masked,
-            "normalized": normalized,
-            "candidates": [[procedure_id, 0.0]], "kind": "chosen",
+            "normalized": normalized, "candidates": [[procedure_id, 0.0]], "kind": kind,
             "answer_id": procedure_id, "score": 0.0, "resident": incoming.resident}
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,7 @@ def example_targets() -> dict[str, tuple[str, str]]:
     return targets
 
 
+@cache  # repository files, unchanged while the process runs: read once, not at every page
 def _known_cases() -> list[dict[str, Any]]:
     data = content.REPO_ROOT / "tests" / "data"
     return preview.eval_cases(data) if data.is_dir() else []
