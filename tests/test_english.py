@@ -66,7 +66,9 @@ def test_an_english_question_half_understood_gets_did_you_mean_buttons(conversat
     assert message["text"].startswith("Sorry, I am not sure which procedure you mean.")
     items = [item["action"] for item in message["quickReply"]["items"]]
     assert items[0]["data"] == "en:s=kaigo-kubun-henko:something about my care level"
-    assert items[1]["label"] == "Call City Hall"
+    suggested = [item for item in items if item.get("data", "").startswith("en:s=")]
+    assert 1 <= len(suggested) <= 3
+    assert items[len(suggested)]["label"] == "Call City Hall"
     tapped = conversation.respond(Incoming("postback", items[0]["data"]))
     assert tapped.shown == "en:chosen:kaigo-kubun-henko"
 
