@@ -68,6 +68,9 @@ class WordIndex:
                 holders[word] = holders.get(word, 0) + 1
         total = len(entries)
         self.idf = {word: math.log(1 + total / n) for word, n in holders.items()}
+        # A word no entry uses weighs as much as the rarest: it is what the question is about.
+        self._rarest = max(self.idf.values(), default=1.0)
+        self._text_weights = [[self.weight(words) for _, _, words in texts] for texts in self.texts]
         self._known = sorted(self.idf)
         self._users: dict[str, list[int]] = {}
         for index, words in enumerate(self.vocabulary):
@@ -86,9 +89,7 @@ class WordIndex:
         return frozenset(read)
 
     def weight(self, words: frozenset[str]) -> float:
-        # A word no entry uses weighs as much as the rarest: it is what the question is about.
-        rarest = max(self.idf.values(), default=1.0)
-        return sum(self.idf.get(w, rarest) for w in words)
+        return sum(self.idf.get(w, self._rarest) for w in words)
 
     def found(self, asked: frozenset[str]) -> dict[int, Found]:
         """Every entry sharing at least one word with the question `asked` (WordIndex.read)."""
@@ -99,17 +100,16 @@ class WordIndex:
             covered: set[str] = set()
             keywords = []
             best, closest = 0.0, ""
-            for role, text, words in self.texts[index]:
-                if not words:
-                    continue
+            for (role, text, words), weight in zip(self.texts[index], self._text_weights[index], strict=True):
                 common = words & asked
+                if not common:
+                    continue
                 if role != "example" and words <= asked:
                     covered |= words
                     keywords.append(text)
-                if common:
-                    dice = 2 * self.weight(common) / (asked_weight + self.weight(words))
-                    if dice > best:
-                        best, closest = dice, text
+                dice = 2 * self.weight(common) / (asked_weight + weight)
+                if dice > best:
+                    best, closest = dice, text
             keyword_points = 100 * (1 - math.exp(-self.weight(frozenset(covered)) / KEYWORD_SATURATION))
             shared = self.weight(asked & self.vocabulary[index]) / asked_weight if asked_weight else 0.0
             result[index] = Found(keyword_points, 100 * best, 100 * shared, tuple(keywords), closest)
