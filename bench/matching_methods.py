@@ -29,6 +29,11 @@ and the tokenizer inside the wheel (bot/semantic.py reads them, no download):
 - wl-if-unsure(-strict), wl-veto, wl-if-unsure-no-veto, wl-evidence+veto: today's answer,
   changed only where today's matcher is unsure (MeaningIfUnsure below).
 - wl-ja-if-unsure, wl-ja-evidence: the same for Japanese questions (Llama-2 tokenizer).
+Seventh round (2026-12-03): English compared word by word (bot/words.py), the bot's since:
+- today: the words (English) and bot/matcher.py (Japanese), as the bot is;
+- english-letters: English compared by letters, as the bot did before (EnglishLetters below);
+- words+wl-if-unsure-strict: the words, and the meaning where they are unsure (as the
+  letters were settled before, "wl-if-unsure-strict"; the wl-* methods stay on the letters).
 Sixth round (2026-12-03): the SudachiDict synonym dictionary. On PyPI it is only inside
 chikkarpy (0.1.1, 2022), which does not build on this Python (its setup needs pkg_resources),
 so the groups that matter are read from the dictionary's own source file (a subset of it,
@@ -55,9 +60,9 @@ from typing import Any
 
 from bot import content
 from bot.catalogue import Catalogue
-from bot.english import English, EnglishMatcher, content_of, english_catalogue
+from bot.english import English, content_of, english_catalogue
 from bot.evaluation import evaluate
-from bot.matcher import Answer, Candidate, Matcher
+from bot.matcher import THRESHOLDS, Answer, Candidate, Matcher
 from bot.normalize import Forms, Normalizer, _tokenizer
 from bot.semantic import Meaning, WhenUnsure, settle
 
@@ -257,6 +262,18 @@ class MeaningIfUnsure:
         return settle(self.inner.match(text), lambda: self.meaning.closeness(self.query(text)), self.rules)
 
 
+class EnglishLetters(Matcher):
+    """English compared by letters, the Japanese way, as the bot did before the seventh round:
+    the question's words that are not stop words, run together (content_of)."""
+
+    def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
+        return super().rank(content_of(text), limit)
+
+
+# English shares more letters between unrelated texts than Japanese does: its higher bar then.
+LETTER_THRESHOLDS = replace(THRESHOLDS, answer=75.0, answer_if_ahead=60.0, ahead_by=15.0, suggest=65.0)
+
+
 def _entries(matcher: Matcher) -> list[tuple[str, list[str]]]:
     return [(entry.id, [doc.text for doc in entry.docs]) for entry in matcher.entries]
 
@@ -265,9 +282,10 @@ def _entries(matcher: Matcher) -> list[tuple[str, list[str]]]:
 def methods(catalogue: Catalogue, only: set[str] | None = None) -> dict[str, tuple[Any, Any]]:
     """Method name -> (matcher for Japanese questions, matcher for English ones)."""
     today = Matcher(catalogue)
-    # English questions, as nakabot eval routes them, letters only (as before the second round)
-    english = EnglishMatcher(english_catalogue(catalogue), when_unsure=None)
-    found: dict[str, tuple[Any, Any]] = {"today": (today, english)}
+    words = English(catalogue).matcher  # English questions as the bot answers them now
+    # English compared by letters only (before the seventh round; the wl-* methods settle these)
+    english = EnglishLetters(english_catalogue(catalogue), LETTER_THRESHOLDS)
+    found: dict[str, tuple[Any, Any]] = {"today": (today, words), "english-letters": (today, english)}
     if not only or "sudachi-normalized" in only:
         found["sudachi-normalized"] = (Matcher(catalogue, normalizer=Normalizer(catalogue.synonyms, True)),
                                        english)
@@ -285,7 +303,9 @@ def methods(catalogue: Catalogue, only: set[str] | None = None) -> dict[str, tup
     found["wl-evidence+veto"] = (today, MeaningIfUnsure(evidence, en_meaning, content_of, veto))
     both = MeaningIfUnsure(evidence, en_meaning, content_of, WL_IF_UNSURE["wl-if-unsure-strict"])
     found["wl-evidence+if-unsure-strict"] = (today, both)
-    found["kept (the bot now)"] = (today, English(catalogue).matcher)  # what the bot does now
+    words_meaning = Meaning(_entries(words))
+    found["words+wl-if-unsure-strict"] = (today, MeaningIfUnsure(words, words_meaning, content_of,
+                                                                 WL_IF_UNSURE["wl-if-unsure-strict"]))
     ja_meaning = Meaning(_entries(today))
     ja_unsure = MeaningIfUnsure(today, ja_meaning, str, WL_IF_UNSURE["wl-if-unsure"])
     found["wl-ja-if-unsure"] = (ja_unsure, english)
@@ -323,7 +343,7 @@ WL_IF_UNSURE = {"wl-if-unsure": WhenUnsure(0.6, 0.1, 0.1, 0.1),
 # the coordinator, at the end of a round, and this script must never read them.
 ENGLISH_SETS = ("english-dev", "real-en-2026-12-02-dev", "real-en-2026-12-03-dev",
                 "real-en-2026-12-03c-dev", "real-en-2026-12-03d-dev", "real-en-2026-12-03e-dev",
-                "real-en-2026-12-03f-dev")
+                "real-en-2026-12-03f-dev", "real-en-2026-12-03g-dev")
 JAPANESE_SETS = ("understanding-dev", "dev", "residents", "real-2026-12-02-dev", "real-2026-12-03a-dev",
                  "real-2026-12-03b-dev", "real-2026-12-03c-dev", "real-2026-12-03d-dev",
                  "real-2026-12-03e-dev", "real-2026-12-03f-dev")
