@@ -37,9 +37,15 @@ def stem(word: str) -> str:
     return str(_STEMMER.stemWord(word))
 
 
+def spelled(text: str, stop_words: frozenset[str]) -> list[str]:
+    """`text`'s words that are not stop words, lower case, as written."""
+    # A typographic apostrophe (don’t, as phones and web pages write it) is an apostrophe.
+    return [w for w in _WORDS.findall(text.lower().replace("\u2019", "'")) if w not in stop_words]
+
+
 def words_of(text: str, stop_words: frozenset[str]) -> list[str]:
     """The stems of `text`'s words that are not stop words, in order."""
-    return [stem(w) for w in _WORDS.findall(text.lower()) if w not in stop_words]
+    return [stem(w) for w in spelled(text, stop_words)]
 
 
 @dataclass(frozen=True)
@@ -71,7 +77,11 @@ class WordIndex:
         # A word no entry uses weighs as much as the rarest: it is what the question is about.
         self._rarest = max(self.idf.values(), default=1.0)
         self._text_weights = [[self.weight(words) for _, _, words in texts] for texts in self.texts]
-        self._known = sorted(self.idf)
+        # Every word the catalogue writes, as written: a typo is one letter off a spelling, not
+        # off a stem (certficate is nearer certificate than certif).
+        self._spellings = {w: stem(w) for texts in entries for _, text in texts
+                           for w in spelled(text, stop_words)}
+        self._known = sorted(self._spellings)
         self._users: dict[str, list[int]] = {}
         for index, words in enumerate(self.vocabulary):
             for word in words:
@@ -80,11 +90,12 @@ class WordIndex:
     def read(self, text: str) -> frozenset[str]:
         """The question's words, a word one typo from a catalogue word read as that word."""
         read = set()
-        for word in words_of(text, self.stop_words):
-            if word not in self.idf and len(word) >= TYPO_MIN:
-                near = process.extractOne(word, self._known, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
+        for spelling in spelled(text, self.stop_words):
+            word = stem(spelling)
+            if word not in self.idf and len(spelling) >= TYPO_MIN:
+                near = process.extractOne(spelling, self._known, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
                 if near is not None:
-                    word = near[0]
+                    word = self._spellings[near[0]]
             read.add(word)
         return frozenset(read)
 
