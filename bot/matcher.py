@@ -20,7 +20,6 @@ way to a close candidate that speaks of them all (THRESHOLDS.specific_within).
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import Counter
@@ -173,6 +172,10 @@ class Matcher:
         self._term_index = (_GramIndex([d.forms.surface for d in self.terms]),
                             _GramIndex([d.forms.reading for d in self.terms]))
         self._term_weight = self._specificity()
+        # _may_align of every keyword length, worked out once: _terms asks it of most keywords met.
+        longest_term = max((len(text) for d in self.terms for text in (d.forms.surface, d.forms.reading)),
+                           default=0)
+        self._may_align = [_may_align(length, thresholds) for length in range(longest_term + 1)]
         self.overlap = Overlap([[d.forms for d in entry.docs] for entry in self.entries])
         # The entries using each bigram (of either form), to count the bigrams a question
         # shares with every entry in one pass over its own bigrams.
@@ -257,7 +260,8 @@ class Matcher:
             cheap[index] = (100 * (1 - math.exp(-weight / t.term_saturation)), 0.0)
         asked = _pair_set(forms.surface) | _pair_set(forms.reading)
         users = self._pair_entries
-        in_common = Counter(chain.from_iterable(users[gram] for gram in asked if gram in users))
+        # (map and filter, not a generator: the lookups stay in C)
+        in_common = Counter(chain.from_iterable(filter(None, map(users.get, asked))))
         full, min_pairs = t.overlap_full, t.overlap_min_pairs
         for index, cosine in self.overlap.cosine(forms).items():
             # Too few pairs in common: still compared whole below (hi is an example), no points.
@@ -266,7 +270,9 @@ class Matcher:
         # The costlier whole-text comparison only for the entries that evidence shortlists:
         # a text close to the question shares its bigrams, and the rest cannot reach an answer.
         strongest = {index: max(points) for index, points in cheap.items()}
-        shortlist = heapq.nlargest(t.resemblance_entries, strongest, key=strongest.__getitem__)
+        # What heapq.nlargest gives (ties kept in the order of `strongest`), sorted in C: with a
+        # hundred entries, nlargest's Python-level heap cost more than the whole sort.
+        shortlist = sorted(strongest, key=strongest.__getitem__, reverse=True)[:t.resemblance_entries]
         resemblance = self._resemblance(forms, shortlist)
         scored = []
         for index in shortlist:
@@ -398,21 +404,29 @@ class Matcher:
             texts += text
             owners += [index] * len(text)
         best: dict[int, tuple[float, str]] = {}
+        top: dict[int, float] = {}  # best's scores alone, looked up for every text found
         short_text = t.short_text
         for query, choices in ((forms.surface, surfaces), (forms.reading, readings)):
             if not query:
                 continue
+            length = len(query)
             for choice, score, position in process.extract(query, choices, scorer=fuzz.ratio,
                                                            limit=t.resemblance_limit,
                                                            score_cutoff=cutoff):
+                owner = owners[position]
+                # The text below can only lower the score: one that does not beat the
+                # owner's best as it is will not beat it lowered either.
+                if score <= top.get(owner, 0.0):
+                    continue
                 # One differing character in a three-character word is another word:
                 # the shorter the texts, the more each difference costs.
-                shorter = min(len(query), len(choice))
+                shorter = min(length, len(choice))
                 if shorter < short_text:
                     score = 100 - (100 - score) * short_text / shorter
-                owner = owners[position]
-                if score > best.get(owner, (0.0, ""))[0]:
-                    best[owner] = (score, texts[position])
+                    if score <= top.get(owner, 0.0):
+                        continue
+                top[owner] = score
+                best[owner] = (score, texts[position])
         return best
 
     def _terms(self, forms: Forms, text: str,
@@ -422,6 +436,7 @@ class Matcher:
         found: dict[int, dict[str, tuple[str, float, bool]]] = {}
         t = self.thresholds
         words: _Words = []  # the question's words, made when needed
+        may_align = self._may_align
         for on_reading, query, index in ((False, forms.surface, self._term_index[0]),
                                          (True, forms.reading, self._term_index[1])):
             for term_text, position in index.candidates(query):
@@ -440,7 +455,7 @@ class Matcher:
                             and term.forms.surface not in forms.surface
                             and not _starts_a_word(term_text, parts, words, term.forms.surface)):
                         continue
-                elif len(term_text) < 4 or len(term_text) > len(query) or not _may_align(len(term_text), t):
+                elif len(term_text) < 4 or len(term_text) > len(query) or not may_align[len(term_text)]:
                     continue
                 else:
                     aligned = fuzz.partial_ratio_alignment(term_text, query, score_cutoff=t.term_partial)
