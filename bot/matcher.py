@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Literal
@@ -169,13 +170,15 @@ class Matcher:
                       + [("example", e) for e in intent.examples])
         self.terms = [d for entry in self.entries for d in entry.docs if d.role != "example"
                       and len(d.forms.surface) >= thresholds.term_min_chars]
-        self._term_index = (_GramIndex([d.forms.surface for d in self.terms]),
-                            _GramIndex([d.forms.reading for d in self.terms]))
-        self._term_weight = self._specificity()
-        # _may_align of every keyword length, worked out once: _terms asks it of most keywords met.
+        # Which keyword lengths count only where the question has the keyword as written (one
+        # typo in 3 characters is another word; _may_align), worked out once for every length.
         longest_term = max((len(text) for d in self.terms for text in (d.forms.surface, d.forms.reading)),
                            default=0)
-        self._may_align = [_may_align(length, thresholds) for length in range(longest_term + 1)]
+        self._verbatim = [length < 4 or not _may_align(length, thresholds)
+                          for length in range(longest_term + 1)]
+        self._term_index = (_GramIndex([d.forms.surface for d in self.terms], self._verbatim.__getitem__),
+                            _GramIndex([d.forms.reading for d in self.terms], self._verbatim.__getitem__))
+        self._term_weight = self._specificity()
         self.overlap = Overlap([[d.forms for d in entry.docs] for entry in self.entries])
         # The entries using each bigram (of either form), to count the bigrams a question
         # shares with every entry in one pass over its own bigrams.
@@ -436,7 +439,7 @@ class Matcher:
         found: dict[int, dict[str, tuple[str, float, bool]]] = {}
         t = self.thresholds
         words: _Words = []  # the question's words, made when needed
-        may_align = self._may_align
+        verbatim = self._verbatim
         for on_reading, query, index in ((False, forms.surface, self._term_index[0]),
                                          (True, forms.reading, self._term_index[1])):
             for term_text, position in index.candidates(query):
@@ -455,7 +458,7 @@ class Matcher:
                             and term.forms.surface not in forms.surface
                             and not _starts_a_word(term_text, parts, words, term.forms.surface)):
                         continue
-                elif len(term_text) < 4 or len(term_text) > len(query) or not may_align[len(term_text)]:
+                elif len(term_text) > len(query) or verbatim[len(term_text)]:
                     continue
                 else:
                     aligned = fuzz.partial_ratio_alignment(term_text, query, score_cutoff=t.term_partial)
@@ -491,22 +494,27 @@ class _GramIndex:
     """Which terms could occur in a question: those sharing nearly all their bigrams with it.
 
     A cheap filter before the exact check, so a question is compared with a handful of
-    terms rather than all of them (one typo costs a term at most two bigrams).
+    terms rather than all of them (one typo costs a term at most two bigrams). A term
+    `verbatim` says counts only where the question contains it as written (Matcher._terms:
+    too short for a typo to be told from another word) needs every one of its bigrams.
     """
 
-    def __init__(self, terms: list[str]) -> None:
+    def __init__(self, terms: list[str], verbatim: Callable[[int], bool] = lambda length: False) -> None:
         self.terms = terms
         self._grams = [tuple(_pair_set(term)) for term in terms]  # tuples: a fifth of a set's memory
-        self._needed = [max(1, len(grams) - 2) for grams in self._grams]
+        self._needed = [len(grams) if verbatim(len(term)) else max(1, len(grams) - 2)
+                        for term, grams in zip(terms, self._grams, strict=True)]
         self._lengths = [len(term) for term in terms]
-        # A term may lack at most two of its bigrams, so any three of them include one the
-        # question has: each term is filed under its three rarest bigrams only (all of them
-        # when it has three or fewer), and a question meets a few dozen terms, not the
-        # hundreds that share a common bigram (シヨ, ヨウ) with it.
+        # A term may lack k = (its bigrams - needed) of them, so any k + 1 of them include one
+        # the question has: each term is filed under its k + 1 rarest bigrams only (three for a
+        # term met with a typo, all of them when it has three or fewer; one for a term met
+        # verbatim), and a question meets a few dozen terms, not the hundreds that share a
+        # common bigram (シヨ, ヨウ) with it.
         frequency = Counter(chain.from_iterable(self._grams))
         self._postings: dict[str, list[int]] = {}
         for position, grams in enumerate(self._grams):
-            for gram in sorted(grams, key=lambda g: (frequency[g], g))[:3]:
+            filed = len(grams) - self._needed[position] + 1
+            for gram in sorted(grams, key=lambda g: (frequency[g], g))[:filed]:
                 self._postings.setdefault(gram, []).append(position)
 
     def candidates(self, query: str) -> list[tuple[str, int]]:
@@ -527,7 +535,7 @@ class _GramIndex:
         for position, rank in first_met.items():
             if lengths[position] > longest:
                 continue
-            if len(grams[position]) > 3:  # filed under three of its bigrams: count them all
+            if needed[position] > 1:  # not filed under all its bigrams: count them all
                 common = asked.intersection(grams[position])
                 if len(common) < needed[position]:
                     continue
