@@ -180,13 +180,13 @@ class Matcher:
                             _GramIndex([d.forms.reading for d in self.terms], self._verbatim.__getitem__))
         self._term_weight = self._specificity()
         self.overlap = Overlap([[d.forms for d in entry.docs] for entry in self.entries])
-        # The entries using each bigram (of either form), to count the bigrams a question
-        # shares with every entry in one pass over its own bigrams.
-        self._pair_entries: dict[str, list[int]] = {}
+        # The entries using each bigram (of either form), as the bits of an int (bit i: entry
+        # i), to find the entries sharing enough bigrams with a question (_sharing).
+        self._pair_entries: dict[str, int] = {}
         for index, entry in enumerate(self.entries):
             for gram in set(chain.from_iterable(pairs(d.forms.surface) + pairs(d.forms.reading)
                                                 for d in entry.docs)):
-                self._pair_entries.setdefault(gram, []).append(index)
+                self._pair_entries[gram] = self._pair_entries.get(gram, 0) | 1 << index
         # Each entry's texts as the flat lists rapidfuzz takes, built once, not per question.
         self._choices = [([d.forms.surface for d in e.docs], [d.forms.reading for d in e.docs],
                           [d.text for d in e.docs]) for e in self.entries]
@@ -261,14 +261,11 @@ class Matcher:
         asked_words = self._asked_words(forms, terms)
         for index, (weight, _) in terms.items():
             cheap[index] = (100 * (1 - math.exp(-weight / t.term_saturation)), 0.0)
-        asked = _pair_set(forms.surface) | _pair_set(forms.reading)
-        users = self._pair_entries
-        # (map and filter, not a generator: the lookups stay in C)
-        in_common = Counter(chain.from_iterable(filter(None, map(users.get, asked))))
-        full, min_pairs = t.overlap_full, t.overlap_min_pairs
+        sharing = self._sharing(_pair_set(forms.surface) | _pair_set(forms.reading), t.overlap_min_pairs)
+        full = t.overlap_full
         for index, cosine in self.overlap.cosine(forms).items():
             # Too few pairs in common: still compared whole below (hi is an example), no points.
-            shared = 100 * min(1.0, cosine / full) if in_common[index] >= min_pairs else 0.0
+            shared = 100 * min(1.0, cosine / full) if sharing >> index & 1 else 0.0
             cheap[index] = (cheap[index][0] if index in cheap else 0.0, shared)
         # The costlier whole-text comparison only for the entries that evidence shortlists:
         # a text close to the question shares its bigrams, and the rest cannot reach an answer.
@@ -370,6 +367,20 @@ class Matcher:
                  or (len(f.reading) >= 4 and f.reading in forms.reading)}
         return {word: f for word, f in exact.items()
                 if not any(other != word and f.surface in o.surface for other, o in exact.items())}
+
+    def _sharing(self, asked: set[str], least: int) -> int:
+        """The entries using at least `least` of the bigrams `asked`, as the bits of an int.
+
+        Bit i of at_least[j] says that entry i uses j or more of the bigrams looked at so far:
+        a few operations on 100-bit ints per bigram, where counting every entry of every
+        bigram (a Counter) met a thousand entries for a question of twenty characters."""
+        users = self._pair_entries
+        at_least = [(1 << len(self.entries)) - 1] + [0] * max(0, least)
+        for gram in asked:
+            entries = users.get(gram, 0)
+            for j in range(least, 0, -1):
+                at_least[j] |= at_least[j - 1] & entries
+        return at_least[max(0, least)]
 
     def _confident(self, ranked: list[Candidate]) -> bool:
         """High enough; or, for a long story, lower but clearly ahead of every other entry."""

@@ -85,3 +85,16 @@ def test_one_reading_of_a_question_gives_its_forms_and_its_words() -> None:
     assert forms == normalize("住民票を取りたい")
     assert parts[0] == ("住民票", "ジュウミンヒョウ")  # as SudachiPy reads it; folded below
     assert word_parts("住民票を取りたい")[0] == ("住民票", "ジユウミンヒヨウ")
+
+
+def test_the_entries_sharing_bigrams_are_those_a_count_finds(matcher: Matcher) -> None:
+    questions = [json.loads(line)["text"] for line in DEV.read_text(encoding="utf-8").splitlines() if line]
+    used = [set().union(*(_pair_set(d.forms.surface) | _pair_set(d.forms.reading) for d in entry.docs))
+            for entry in matcher.entries]
+    for question in questions[:40]:
+        forms = matcher.normalize(question)
+        asked = _pair_set(forms.surface) | _pair_set(forms.reading)
+        for least in (0, 1, 2, 3):
+            sharing = matcher._sharing(asked, least)
+            counted = [len(asked & bigrams) >= least for bigrams in used]
+            assert [bool(sharing >> i & 1) for i in range(len(used))] == counted
