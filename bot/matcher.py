@@ -434,6 +434,11 @@ class Matcher:
                 if term_text in query:
                     score = 100.0
                     term = self.terms[position]
+                    # A short kana keyword must start a word of the question: ストーカー (ストカ)
+                    # is not in デイサービスとか (デイサビストカ).
+                    if (len(term_text) <= 4 and term.forms.surface == term.forms.reading
+                            and not _starts_a_word(term_text, parts, words)):
+                        continue
                     # A kanji keyword met only through its reading must start where one of the
                     # question's words starts: 出生 シユツシヨウ is not in 転出証明書 テン|シユツ|シヨウメイ.
                     if (on_reading and term.forms.surface != term_text
