@@ -20,8 +20,10 @@ from bot import content, evaluation
 from bot.catalogue import CatalogueError, Gap
 from bot.config import Settings
 from bot.conversation import Conversation, Incoming
+from bot.english import is_english
 from bot.evaluation import evaluate, format_report
 from bot.followup import LocalMemory
+from bot.matcher import Matcher
 from bot.replies import as_text
 
 if TYPE_CHECKING:
@@ -150,7 +152,7 @@ def _ask(args: argparse.Namespace) -> int:
     if args.jsonl:
         for line in sys.stdin:
             question = line.rstrip("\n")
-            matched = conversation.matcher.match(question)
+            matched = _matcher_for(conversation, question).match(question)
             print(json.dumps(matched.as_dict(), ensure_ascii=False), flush=True)
         return 0
     question = " ".join(args.text)
@@ -167,10 +169,15 @@ def _ask(args: argparse.Namespace) -> int:
     if args.explain:
         print(f"\n― 理由 ―\n正規化: {answer.forms}\n判定: {answer.kind} {answer.id or ''} "
               f"({answer.score:.1f}点)")
-        _, ranked = conversation.matcher.rank(question)
+        _, ranked = _matcher_for(conversation, question).rank(question)
         for candidate in ranked[:5]:
             print(f"  {candidate.score:5.1f} {candidate.id}: {' / '.join(candidate.evidence)}")
     return 0
+
+
+def _matcher_for(conversation: Conversation, question: str) -> Matcher:
+    """The matcher the bot uses for `question`: English by words, else Japanese."""
+    return conversation.english.matcher if is_english(question) else conversation.matcher
 
 
 def _eval(args: argparse.Namespace) -> int:

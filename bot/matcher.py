@@ -77,6 +77,12 @@ class Thresholds:
     # 児童手当…引っ越します, best: the moving card) gives way to a candidate at most this far
     # behind that speaks of them all (児童手当を止める届け).
     specific_within: float = 15.0
+    # A card scored under outside_below gives way to a topic not handled at most
+    # outside_within behind, when the question names that topic word for word and the
+    # card's texts never mention it: 年金の住所変更 is the pension office's, not the moving
+    # card's. A card scored higher is what was asked (納付書をなくした、スマホで払える？).
+    outside_within: float = 20.0
+    outside_below: float = 80.0
     overlap_full: float = 0.4  # bigram cosine that counts as full (100-point) overlap
     # Shared wording is evidence only when the question shares at least this many different
     # bigrams with the entry: バカ is one bigram of マイナンバカド (long vowels dropped).
@@ -209,6 +215,7 @@ class Matcher:
                     forms = self.normalize(word)
                     self.category_words[forms.surface] = self.category_words[forms.reading] = category.id
         self._category_of = {p.id: p.category for p in catalogue.procedures}
+        self._position = {entry.id: index for index, entry in enumerate(self.entries)}
 
     def _add(self, entry_id: str, texts: list[tuple[str, str]]) -> None:
         entry = _Entry(entry_id)
@@ -331,7 +338,23 @@ class Matcher:
                          if c.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX)
                          and c.score >= best.score - t.specific_within
                          and any(w not in self._acts for w in c.found)), best)
+        if not best.id.startswith(INTENT_PREFIX) and best.score < t.outside_below:
+            said = self._said[self._position[best.id]]
+            best = next((c for c in ranked[1:t.clarify_max + 1]
+                         if c.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX)
+                         and c.score >= best.score - t.outside_within
+                         and self._names_unsaid(c, forms, said)), best)
         return Answer.of(best, text, forms)
+
+    def _names_unsaid(self, candidate: Candidate, forms: Forms, said: tuple[str, str]) -> bool:
+        """Whether the question writes one of `candidate`'s keywords as it is written (not
+        only its reading, not with a typo) that texts `said` (surface, reading) never use."""
+        for word in candidate.found:
+            written = self._term_forms.get(word)
+            if (written is not None and written.surface in forms.surface
+                    and written.surface not in said[0] and written.reading not in said[1]):
+                return True
+        return False
 
     def category_named(self, forms: Forms) -> str | None:
         """The one category whose words a question contains as written (介護 in 母が転んで
@@ -463,6 +486,11 @@ class Matcher:
                 if term_text in query:
                     score = 100.0
                     term = self.terms[position]
+                    # A short kana keyword must start a word of the question: ストーカー (ストカ)
+                    # is not in デイサービスとか (デイサビストカ).
+                    if (len(term_text) <= 4 and term.forms.surface == term.forms.reading
+                            and not _starts_a_word(term_text, parts, words)):
+                        continue
                     # A kanji keyword met only through its reading must start where one of the
                     # question's words starts: 出生 シユツシヨウ is not in 転出証明書 テン|シユツ|シヨウメイ.
                     if (on_reading and term.forms.surface != term_text

@@ -90,7 +90,10 @@ class WordIndex:
     def read(self, text: str) -> frozenset[str]:
         """The question's words, a word one typo from a catalogue word read as that word."""
         read = set()
-        for spelling in spelled(text, self.stop_words):
+        # The first 2,000 characters, as normalize.py reads a Japanese question: a correction
+        # costs a comparison with every spelling, and a 5,000-character message of unknown
+        # words would cost a resident's wait.
+        for spelling in spelled(text[:2000], self.stop_words):
             word = stem(spelling)
             if word not in self.idf and len(spelling) >= TYPO_MIN:
                 near = process.extractOne(spelling, self._known, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)

@@ -50,6 +50,14 @@ def test_ask_explain_says_why(capsys, monkeypatch):
     assert "理由" in out and "inkan-touroku" in out
 
 
+def test_english_is_asked_and_explained_as_the_bot_answers_it(capsys, monkeypatch):
+    _, out, _ = run(capsys, monkeypatch, "ask", "--jsonl", stdin="I need a residence certificate\n")
+    assert json.loads(out)["id"] == "juminhyo"
+    _, out, _ = run(capsys, monkeypatch, "ask", "--explain", "I need a residence certificate")
+    reasons = out.split("理由")[1]
+    assert "juminhyo" in reasons and "語の重なり" in reasons  # the English words' evidence
+
+
 def test_eval_prints_the_three_figures_and_misses(capsys, monkeypatch):
     code, out, _ = run(capsys, monkeypatch, "eval", str(DEV))
     assert code == 0

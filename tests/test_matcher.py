@@ -171,6 +171,19 @@ def test_a_topic_word_does_not_hide_the_procedure_beside_it(matcher):
     assert matcher.match("固定資産税の納付書をなくした、スマホで払える？").id == "shizei-smartphone"
 
 
+def test_a_topic_not_handled_that_the_card_never_mentions_takes_the_answer(matcher):
+    # 会社をやめた finds the health-insurance card (退職), but the question is on the pension.
+    assert matcher.match("会社をやめました。年金はどうすれば").id == "outside-nenkin"
+    # A card scored 80 or more keeps the answer (納付書をなくした、スマホで払える？ above).
+
+
+def test_a_short_kana_keyword_must_start_a_word_of_the_question(matcher):
+    # ストーカー folds to ストカ, which デイサービスとか (デイサビストカ) holds across two words.
+    _, ranked = matcher.rank("母がデイサービスとか使えるか知りたい")
+    assert not any("ストーカー" in e for c in ranked for e in c.evidence)
+    assert matcher.match("ストーカーに住所を知られたくない").id == "outside-dv-shien"
+
+
 @pytest.mark.parametrize("question", ["バカ", "ばか", "ﾊﾞｶ"])
 def test_one_shared_bigram_is_no_evidence(matcher, question):
     # マイナンバーカード folds to マイナンバカド (long vowels dropped): it holds バカ.
