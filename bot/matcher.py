@@ -20,10 +20,10 @@ way to a close candidate that speaks of them all (THRESHOLDS.specific_within).
 
 from __future__ import annotations
 
-import heapq
 import math
 import re
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from itertools import chain
 from typing import Literal
@@ -176,17 +176,23 @@ class Matcher:
                       + [("example", e) for e in intent.examples])
         self.terms = [d for entry in self.entries for d in entry.docs if d.role != "example"
                       and len(d.forms.surface) >= thresholds.term_min_chars]
-        self._term_index = (_GramIndex([d.forms.surface for d in self.terms]),
-                            _GramIndex([d.forms.reading for d in self.terms]))
+        # Which keyword lengths count only where the question has the keyword as written (one
+        # typo in 3 characters is another word; _may_align), worked out once for every length.
+        longest_term = max((len(text) for d in self.terms for text in (d.forms.surface, d.forms.reading)),
+                           default=0)
+        self._verbatim = [length < 4 or not _may_align(length, thresholds)
+                          for length in range(longest_term + 1)]
+        self._term_index = (_GramIndex([d.forms.surface for d in self.terms], self._verbatim.__getitem__),
+                            _GramIndex([d.forms.reading for d in self.terms], self._verbatim.__getitem__))
         self._term_weight = self._specificity()
         self.overlap = Overlap([[d.forms for d in entry.docs] for entry in self.entries])
-        # The entries using each bigram (of either form), to count the bigrams a question
-        # shares with every entry in one pass over its own bigrams.
-        self._pair_entries: dict[str, list[int]] = {}
+        # The entries using each bigram (of either form), as the bits of an int (bit i: entry
+        # i), to find the entries sharing enough bigrams with a question (_sharing).
+        self._pair_entries: dict[str, int] = {}
         for index, entry in enumerate(self.entries):
             for gram in set(chain.from_iterable(pairs(d.forms.surface) + pairs(d.forms.reading)
                                                 for d in entry.docs)):
-                self._pair_entries.setdefault(gram, []).append(index)
+                self._pair_entries[gram] = self._pair_entries.get(gram, 0) | 1 << index
         # Each entry's texts as the flat lists rapidfuzz takes, built once, not per question.
         self._choices = [([d.forms.surface for d in e.docs], [d.forms.reading for d in e.docs],
                           [d.text for d in e.docs]) for e in self.entries]
@@ -262,18 +268,18 @@ class Matcher:
         asked_words = self._asked_words(forms, terms)
         for index, (weight, _) in terms.items():
             cheap[index] = (100 * (1 - math.exp(-weight / t.term_saturation)), 0.0)
-        asked = _pair_set(forms.surface) | _pair_set(forms.reading)
-        users = self._pair_entries
-        in_common = Counter(chain.from_iterable(users[gram] for gram in asked if gram in users))
-        full, min_pairs = t.overlap_full, t.overlap_min_pairs
+        sharing = self._sharing(_pair_set(forms.surface) | _pair_set(forms.reading), t.overlap_min_pairs)
+        full = t.overlap_full
         for index, cosine in self.overlap.cosine(forms).items():
             # Too few pairs in common: still compared whole below (hi is an example), no points.
-            shared = 100 * min(1.0, cosine / full) if in_common[index] >= min_pairs else 0.0
+            shared = 100 * min(1.0, cosine / full) if sharing >> index & 1 else 0.0
             cheap[index] = (cheap[index][0] if index in cheap else 0.0, shared)
         # The costlier whole-text comparison only for the entries that evidence shortlists:
         # a text close to the question shares its bigrams, and the rest cannot reach an answer.
         strongest = {index: max(points) for index, points in cheap.items()}
-        shortlist = heapq.nlargest(t.resemblance_entries, strongest, key=strongest.__getitem__)
+        # What heapq.nlargest gives (ties kept in the order of `strongest`), sorted in C: with a
+        # hundred entries, nlargest's Python-level heap cost more than the whole sort.
+        shortlist = sorted(strongest, key=strongest.__getitem__, reverse=True)[:t.resemblance_entries]
         resemblance = self._resemblance(forms, shortlist)
         scored = []
         for index in shortlist:
@@ -385,6 +391,20 @@ class Matcher:
         return {word: f for word, f in exact.items()
                 if not any(other != word and f.surface in o.surface for other, o in exact.items())}
 
+    def _sharing(self, asked: set[str], least: int) -> int:
+        """The entries using at least `least` of the bigrams `asked`, as the bits of an int.
+
+        Bit i of at_least[j] says that entry i uses j or more of the bigrams looked at so far:
+        a few operations on 100-bit ints per bigram, where counting every entry of every
+        bigram (a Counter) met a thousand entries for a question of twenty characters."""
+        users = self._pair_entries
+        at_least = [(1 << len(self.entries)) - 1] + [0] * max(0, least)
+        for gram in asked:
+            entries = users.get(gram, 0)
+            for j in range(least, 0, -1):
+                at_least[j] |= at_least[j - 1] & entries
+        return at_least[max(0, least)]
+
     def _confident(self, ranked: list[Candidate]) -> bool:
         """High enough; or, for a long story, lower but clearly ahead of every other entry."""
         t = self.thresholds
@@ -421,21 +441,29 @@ class Matcher:
             texts += text
             owners += [index] * len(text)
         best: dict[int, tuple[float, str]] = {}
+        top: dict[int, float] = {}  # best's scores alone, looked up for every text found
         short_text = t.short_text
         for query, choices in ((forms.surface, surfaces), (forms.reading, readings)):
             if not query:
                 continue
+            length = len(query)
             for choice, score, position in process.extract(query, choices, scorer=fuzz.ratio,
                                                            limit=t.resemblance_limit,
                                                            score_cutoff=cutoff):
+                owner = owners[position]
+                # The text below can only lower the score: one that does not beat the
+                # owner's best as it is will not beat it lowered either.
+                if score <= top.get(owner, 0.0):
+                    continue
                 # One differing character in a three-character word is another word:
                 # the shorter the texts, the more each difference costs.
-                shorter = min(len(query), len(choice))
+                shorter = min(length, len(choice))
                 if shorter < short_text:
                     score = 100 - (100 - score) * short_text / shorter
-                owner = owners[position]
-                if score > best.get(owner, (0.0, ""))[0]:
-                    best[owner] = (score, texts[position])
+                    if score <= top.get(owner, 0.0):
+                        continue
+                top[owner] = score
+                best[owner] = (score, texts[position])
         return best
 
     def _terms(self, forms: Forms, text: str,
@@ -445,6 +473,7 @@ class Matcher:
         found: dict[int, dict[str, tuple[str, float, bool]]] = {}
         t = self.thresholds
         words: _Words = []  # the question's words, made when needed
+        verbatim = self._verbatim
         for on_reading, query, index in ((False, forms.surface, self._term_index[0]),
                                          (True, forms.reading, self._term_index[1])):
             for term_text, position in index.candidates(query):
@@ -468,7 +497,7 @@ class Matcher:
                             and term.forms.surface not in forms.surface
                             and not _starts_a_word(term_text, parts, words, term.forms.surface)):
                         continue
-                elif len(term_text) < 4 or len(term_text) > len(query) or not _may_align(len(term_text), t):
+                elif len(term_text) > len(query) or verbatim[len(term_text)]:
                     continue
                 else:
                     aligned = fuzz.partial_ratio_alignment(term_text, query, score_cutoff=t.term_partial)
@@ -504,22 +533,27 @@ class _GramIndex:
     """Which terms could occur in a question: those sharing nearly all their bigrams with it.
 
     A cheap filter before the exact check, so a question is compared with a handful of
-    terms rather than all of them (one typo costs a term at most two bigrams).
+    terms rather than all of them (one typo costs a term at most two bigrams). A term
+    `verbatim` says counts only where the question contains it as written (Matcher._terms:
+    too short for a typo to be told from another word) needs every one of its bigrams.
     """
 
-    def __init__(self, terms: list[str]) -> None:
+    def __init__(self, terms: list[str], verbatim: Callable[[int], bool] = lambda length: False) -> None:
         self.terms = terms
         self._grams = [tuple(_pair_set(term)) for term in terms]  # tuples: a fifth of a set's memory
-        self._needed = [max(1, len(grams) - 2) for grams in self._grams]
+        self._needed = [len(grams) if verbatim(len(term)) else max(1, len(grams) - 2)
+                        for term, grams in zip(terms, self._grams, strict=True)]
         self._lengths = [len(term) for term in terms]
-        # A term may lack at most two of its bigrams, so any three of them include one the
-        # question has: each term is filed under its three rarest bigrams only (all of them
-        # when it has three or fewer), and a question meets a few dozen terms, not the
-        # hundreds that share a common bigram (シヨ, ヨウ) with it.
+        # A term may lack k = (its bigrams - needed) of them, so any k + 1 of them include one
+        # the question has: each term is filed under its k + 1 rarest bigrams only (three for a
+        # term met with a typo, all of them when it has three or fewer; one for a term met
+        # verbatim), and a question meets a few dozen terms, not the hundreds that share a
+        # common bigram (シヨ, ヨウ) with it.
         frequency = Counter(chain.from_iterable(self._grams))
         self._postings: dict[str, list[int]] = {}
         for position, grams in enumerate(self._grams):
-            for gram in sorted(grams, key=lambda g: (frequency[g], g))[:3]:
+            filed = len(grams) - self._needed[position] + 1
+            for gram in sorted(grams, key=lambda g: (frequency[g], g))[:filed]:
                 self._postings.setdefault(gram, []).append(position)
 
     def candidates(self, query: str) -> list[tuple[str, int]]:
@@ -540,7 +574,7 @@ class _GramIndex:
         for position, rank in first_met.items():
             if lengths[position] > longest:
                 continue
-            if len(grams[position]) > 3:  # filed under three of its bigrams: count them all
+            if needed[position] > 1:  # not filed under all its bigrams: count them all
                 common = asked.intersection(grams[position])
                 if len(common) < needed[position]:
                     continue

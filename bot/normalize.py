@@ -23,10 +23,16 @@ _HIRAGANA = "".join(chr(c) for c in range(ord("ぁ"), ord("ゖ") + 1))
 _KATAKANA = "".join(chr(c) for c in range(ord("ァ"), ord("ヶ") + 1))
 _TO_KATAKANA = str.maketrans(_HIRAGANA, _KATAKANA)
 _TO_LARGE = str.maketrans("ァィゥェォッャュョヮヵヶ", "アイウエオツヤユヨワカケ")
+_LONG_VOWEL_MARKS = "ー〜~"
+# The two tables and the long-vowel marks' removal as one table: str.translate looks each
+# character up in a dict (about 2 µs for a question), and doing it once instead of twice is
+# the same text, since a character each table changes is one the later steps do not change
+# again (kana -> katakana -> large katakana; no table makes or changes a long-vowel mark).
+_FOLD_KANA = ({c: _TO_LARGE.get(k, k) for c, k in _TO_KATAKANA.items()} | _TO_LARGE
+              | dict.fromkeys(map(ord, _LONG_VOWEL_MARKS)))
 # Invisible and formatting characters that residents' phones insert (zero-width, BOM, ...).
 _INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufe00-\ufe0f]")
 _NOT_WORD = re.compile(r"[^\w]|_", re.UNICODE)
-_LONG_VOWEL = re.compile(r"[ー〜~]")
 
 # Words that carry no meaning for finding a procedure; removed from both forms.
 FILLER_WORDS = (
@@ -40,8 +46,7 @@ FILLER_WORDS = (
 def fold(text: str) -> str:
     """The character-level folding shared by every form (no dictionary look-ups)."""
     text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text).lower().translate(_TO_KATAKANA).translate(_TO_LARGE)
-    text = _LONG_VOWEL.sub("", text)
+    text = _INVISIBLE.sub("", text).lower().translate(_FOLD_KANA)
     return _NOT_WORD.sub("", text)
 
 
