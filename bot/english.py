@@ -125,13 +125,19 @@ class EnglishMatcher(Matcher):
     def __init__(self, catalogue: Catalogue, thresholds: Thresholds = ENGLISH_THRESHOLDS,
                  when_unsure: WhenUnsure | None = None) -> None:
         super().__init__(catalogue, thresholds)
-        self.words = WordIndex([[(d.role, d.text) for d in e.docs] for e in self.entries], STOP_WORDS)
         self.when_unsure = when_unsure
         self.meaning = None
         if when_unsure:  # imported only then: numpy and the model stay out of the bot's workers
             from bot.semantic import Meaning
 
             self.meaning = Meaning([(e.id, [d.text for d in e.docs]) for e in self.entries])
+
+    def _index(self) -> None:
+        """The words of every entry, instead of the Matcher's character indexes. The rules
+        that read those (a topic not handled named beside a card: `outside_below`) are off;
+        ACT_WORDS are Japanese words."""
+        self.words = WordIndex([[(d.role, d.text) for d in e.docs] for e in self.entries], STOP_WORDS)
+        self._acts = set()
 
     def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
         forms = self.normalize(content_of(text))

@@ -174,6 +174,23 @@ class Matcher:
         for intent in catalogue.intents:
             self._add(INTENT_PREFIX + intent.id, [("keyword", k) for k in intent.keywords]
                       + [("example", e) for e in intent.examples])
+        # The words of each category's name and button (子育て, 児童手当, 介護保険 ...), folded
+        # both ways, and the category of each procedure: a question naming one category is
+        # offered only that category's procedures when nothing is found for certain.
+        self.category_words: dict[str, str] = {}
+        for category in catalogue.categories:
+            for word in re.split(r"[・、]", f"{category.name}・{category.label}"):
+                if len(word) >= 2:
+                    forms = self.normalize(word)
+                    self.category_words[forms.surface] = self.category_words[forms.reading] = category.id
+        self._category_of = {p.id: p.category for p in catalogue.procedures}
+        self._position = {entry.id: index for index, entry in enumerate(self.entries)}
+        self._index()
+
+    def _index(self) -> None:
+        """The indexes `rank` reads: keywords, bigrams and texts of every entry, as characters.
+        (EnglishMatcher compares words instead, and builds its own.)"""
+        thresholds = self.thresholds
         self.terms = [d for entry in self.entries for d in entry.docs if d.role != "example"
                       and len(d.forms.surface) >= thresholds.term_min_chars]
         # Which keyword lengths count only where the question has the keyword as written (one
@@ -205,17 +222,6 @@ class Matcher:
         self._term_forms = {d.text: d.forms for d in self.terms}
         acts = {self.normalize(word).surface for word in ACT_WORDS}
         self._acts = {d.text for d in self.terms if d.forms.surface in acts}
-        # The words of each category's name and button (子育て, 児童手当, 介護保険 ...), folded
-        # both ways, and the category of each procedure: a question naming one category is
-        # offered only that category's procedures when nothing is found for certain.
-        self.category_words: dict[str, str] = {}
-        for category in catalogue.categories:
-            for word in re.split(r"[・、]", f"{category.name}・{category.label}"):
-                if len(word) >= 2:
-                    forms = self.normalize(word)
-                    self.category_words[forms.surface] = self.category_words[forms.reading] = category.id
-        self._category_of = {p.id: p.category for p in catalogue.procedures}
-        self._position = {entry.id: index for index, entry in enumerate(self.entries)}
 
     def _add(self, entry_id: str, texts: list[tuple[str, str]]) -> None:
         entry = _Entry(entry_id)
