@@ -18,7 +18,6 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
@@ -32,8 +31,8 @@ TYPO_SCORE = 85.0  # rapidfuzz ratio at which an unknown word is read as a known
 KEYWORD_SATURATION = 4.0
 
 
-@lru_cache(maxsize=8192)
 def stem(word: str) -> str:
+    # Not cached: a cache would keep residents' words (names too) in the process's memory.
     return str(_STEMMER.stemWord(word))
 
 
@@ -94,7 +93,7 @@ class WordIndex:
         # costs a comparison with every spelling, and a 5,000-character message of unknown
         # words would cost a resident's wait.
         for spelling in spelled(text[:2000], self.stop_words):
-            word = stem(spelling)
+            word = self._spellings.get(spelling) or stem(spelling)
             if word not in self.idf and len(spelling) >= TYPO_MIN:
                 near = process.extractOne(spelling, self._known, scorer=fuzz.ratio, score_cutoff=TYPO_SCORE)
                 if near is not None:
