@@ -28,7 +28,7 @@ from bot.replies import (
     postback_for_choice,
     postback_for_procedure,
 )
-from bot.words import WordIndex, words_of
+from bot.words import WordIndex
 
 if TYPE_CHECKING:
     from bot.semantic import WhenUnsure
@@ -146,8 +146,8 @@ class EnglishMatcher(Matcher):
         found = self.words.found(asked)
         # The procedures' keywords the question contains, but those inside a longer one: what
         # it is about, for the rule that prefers a card speaking of all of them (Matcher.match).
-        keywords = {k: frozenset(words_of(k, STOP_WORDS)) for index, f in found.items()
-                    if not self.entries[index].id.startswith(INTENT_PREFIX) for k in f.keywords}
+        keywords = {k: ws for index, f in found.items()
+                    if not self.entries[index].id.startswith(INTENT_PREFIX) for k, ws in f.keywords.items()}
         asked_about = {k: ws for k, ws in keywords.items()
                        if not any(ws < other for other in keywords.values())}
         scored = []
@@ -171,7 +171,7 @@ class EnglishMatcher(Matcher):
             vocabulary = self.words.vocabulary[index]
             unexplained = tuple(k for k, ws in asked_about.items() if not ws <= vocabulary)
             candidates.append(Candidate(self.entries[index].id, score, tuple(evidence), unexplained,
-                                        f.keywords))
+                                        tuple(f.keywords)))
         return forms, candidates
 
     def match(self, text: str) -> Answer:

@@ -54,7 +54,7 @@ class Found:
     keyword_points: float
     resemblance: float
     shared: float
-    keywords: tuple[str, ...]  # the entry's keywords (as written) the question contains
+    keywords: dict[str, frozenset[str]]  # the entry's keywords the question contains: their words
     closest: str  # the entry's text the question resembles most
 
 
@@ -64,8 +64,14 @@ class WordIndex:
 
     def __init__(self, entries: list[list[tuple[str, str]]], stop_words: frozenset[str]) -> None:
         self.stop_words = stop_words
-        self.texts = [[(role, text, frozenset(words_of(text, stop_words))) for role, text in texts]
-                      for texts in entries]
+        # Every word the catalogue writes, as written, and its stem, stemmed once (Snowball in
+        # Python costs ~0.1 ms a word): a typo is one letter off a spelling, not off a stem
+        # (certficate is nearer certificate than certif).
+        spellings = [[spelled(text, stop_words) for _, text in texts] for texts in entries]
+        self._spellings = {w: stem(w) for texts in spellings for words in texts for w in set(words)}
+        self.texts = [[(role, text, frozenset(map(self._spellings.__getitem__, words)))
+                       for (role, text), words in zip(texts, spelled_texts, strict=True)]
+                      for texts, spelled_texts in zip(entries, spellings, strict=True)]
         self.vocabulary = [frozenset().union(*(w for _, _, w in texts)) for texts in self.texts]
         holders: dict[str, int] = {}
         for words in self.vocabulary:
@@ -76,10 +82,6 @@ class WordIndex:
         # A word no entry uses weighs as much as the rarest: it is what the question is about.
         self._rarest = max(self.idf.values(), default=1.0)
         self._text_weights = [[self.weight(words) for _, _, words in texts] for texts in self.texts]
-        # Every word the catalogue writes, as written: a typo is one letter off a spelling, not
-        # off a stem (certficate is nearer certificate than certif).
-        self._spellings = {w: stem(w) for texts in entries for _, text in texts
-                           for w in spelled(text, stop_words)}
         self._known = sorted(self._spellings)
         self._users: dict[str, list[int]] = {}
         for index, words in enumerate(self.vocabulary):
@@ -111,7 +113,7 @@ class WordIndex:
         result = {}
         for index in entries:
             covered: set[str] = set()
-            keywords = []
+            keywords = {}
             best, closest = 0.0, ""
             for (role, text, words), weight in zip(self.texts[index], self._text_weights[index], strict=True):
                 common = words & asked
@@ -119,11 +121,11 @@ class WordIndex:
                     continue
                 if role != "example" and words <= asked:
                     covered |= words
-                    keywords.append(text)
+                    keywords[text] = words
                 dice = 2 * self.weight(common) / (asked_weight + weight)
                 if dice > best:
                     best, closest = dice, text
             keyword_points = 100 * (1 - math.exp(-self.weight(frozenset(covered)) / KEYWORD_SATURATION))
             shared = self.weight(asked & self.vocabulary[index]) / asked_weight if asked_weight else 0.0
-            result[index] = Found(keyword_points, 100 * best, 100 * shared, tuple(keywords), closest)
+            result[index] = Found(keyword_points, 100 * best, 100 * shared, keywords, closest)
         return result
