@@ -33,6 +33,7 @@ KEYWORD_SATURATION = 4.0
 
 def stem(word: str) -> str:
     # Not cached: a cache would keep residents' words (names too) in the process's memory.
+    # snowballstemmer runs PyStemmer's compiled Snowball when it is installed (pyproject.toml).
     return str(_STEMMER.stemWord(word))
 
 
@@ -64,9 +65,8 @@ class WordIndex:
 
     def __init__(self, entries: list[list[tuple[str, str]]], stop_words: frozenset[str]) -> None:
         self.stop_words = stop_words
-        # Every word the catalogue writes, as written, and its stem, stemmed once (Snowball in
-        # Python costs ~0.1 ms a word): a typo is one letter off a spelling, not off a stem
-        # (certficate is nearer certificate than certif).
+        # Every word the catalogue writes, as written, and its stem, stemmed once: a typo is
+        # one letter off a spelling, not off a stem (certficate is nearer certificate than certif).
         spellings = [[spelled(text, stop_words) for _, text in texts] for texts in entries]
         self._spellings = {w: stem(w) for texts in spellings for words in texts for w in set(words)}
         self.texts = [[(role, text, frozenset(map(self._spellings.__getitem__, words)))
