@@ -28,7 +28,7 @@ from bot.replies import (
     postback_for_choice,
     postback_for_procedure,
 )
-from bot.words import WordIndex
+from bot.words import WordIndex, words_of
 
 if TYPE_CHECKING:
     from bot.semantic import WhenUnsure
@@ -45,10 +45,9 @@ want we what what's when where which who will with would you your need like do i
 """))
 # Scores of words (bot/words.py), not letters: chosen on the English development sets
 # (docs/matching.md, seventh round). Whole words often tie two cards closely (register a seal:
-# registration and certificate), so only a card 5 points ahead is shown without asking. The
-# rule for a topic not handled named beside a card looks at the letters: off in English.
+# registration and certificate), so only a card 5 points ahead is shown without asking.
 ENGLISH_THRESHOLDS = replace(THRESHOLDS, answer=60.0, answer_if_ahead=50.0, ahead_by=10.0,
-                             clarify_margin=5.0, suggest=40.0, outside_below=0.0)
+                             clarify_margin=5.0, suggest=40.0)
 
 
 def content_of(text: str) -> str:
@@ -133,11 +132,20 @@ class EnglishMatcher(Matcher):
             self.meaning = Meaning([(e.id, [d.text for d in e.docs]) for e in self.entries])
 
     def _index(self) -> None:
-        """The words of every entry, instead of the Matcher's character indexes. The rules
-        that read those (a topic not handled named beside a card: `outside_below`) are off;
-        ACT_WORDS are Japanese words."""
+        """The words of every entry, instead of the Matcher's character indexes (the rules
+        that read those are worded in words below); ACT_WORDS are Japanese words."""
         self.words = WordIndex([[(d.role, d.text) for d in e.docs] for e in self.entries], STOP_WORDS)
         self._acts = set()
+
+    def _names_unsaid(self, topic: Candidate, card: Candidate, forms: Forms) -> bool:
+        """Whether one of `topic`'s keywords found has a word that `card`'s texts never use."""
+        vocabulary = self.words.vocabulary[self._position[card.id]]
+        return any(not set(words_of(keyword, STOP_WORDS)) <= vocabulary for keyword in topic.found)
+
+    def _names_its_own(self, card: Candidate, topic: Candidate, forms: Forms) -> bool:
+        """Whether one of `card`'s keywords found has a word that `topic`'s keywords lack."""
+        topic_words = {w for keyword in topic.found for w in words_of(keyword, STOP_WORDS)}
+        return any(not set(words_of(keyword, STOP_WORDS)) <= topic_words for keyword in card.found)
 
     def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
         forms = self.normalize(content_of(text))
@@ -228,7 +236,7 @@ class English:
             return self.procedure(p)
         if answer.kind == "intent" and answer.id:
             if answer.id.startswith(OUTSIDE_PREFIX):
-                return self.not_handled()
+                return self.not_handled(answer.suggested, answer.text)
             reply = next((r for name, _, r in self.texts.intents if name == answer.id), None)
             if reply:
                 return [self._text(self._say(reply), self._menu())]
@@ -339,8 +347,11 @@ class English:
         items += self._menu(call=True)
         return _checked([self._text(self._say(self.texts.maybe), items)])
 
-    def not_handled(self) -> list[Message]:
-        return _checked([self._text(self._say(self.texts.not_handled), self._menu(call=True))])
+    def not_handled(self, related: Iterable[str] = (), question: str = "") -> list[Message]:
+        """Not handled here; the `related` procedures' cards first, as the Japanese reply does."""
+        items = [_item(p.en.label, postback_for_choice(p.id, question)) for entry_id in related
+                 if (p := self.catalogue.procedure(entry_id)) and p.en is not None]
+        return _checked([self._text(self._say(self.texts.not_handled), items + self._menu(call=True))])
 
     def menu(self) -> list[Message]:
         return _checked([self._text(self._say(self.texts.menu), self._menu())])

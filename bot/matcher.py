@@ -24,7 +24,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import Literal
 
@@ -94,6 +94,12 @@ class Thresholds:
     suggest: float = 25.0
     suggest_within: float = 10.0
     suggest_max: int = 3
+    # A topic not handled that wins offers, as buttons, the cards scored at least `related`
+    # that found keywords of their own in the question (not only 紛失, 更新 ...): at most
+    # `related_max` of them. (パスポート申請に戸籍がいる: the passport is not handled here,
+    # the 戸籍 certificate is.)
+    related: float = 25.0
+    related_max: int = 2
     # Not for matching: an answer whose best score is below this is kept for staff review
     # (bot/feedback.py) as well as every clarify and fallback.
     review: float = 50.0
@@ -121,7 +127,8 @@ class Answer:
     score: float
     text: str
     forms: Forms | None = None
-    suggested: tuple[str, ...] = ()  # a fallback's 「もしかして」 procedures, best first
+    # A fallback's 「もしかして」 procedures, or the cards next to a topic not handled, best first.
+    suggested: tuple[str, ...] = ()
 
     @classmethod
     def of(cls, best: Candidate, text: str, forms: Forms | None) -> Answer:
@@ -331,6 +338,13 @@ class Matcher:
         best = ranked[0]
         close = [c for c in ranked[: t.clarify_max] if c.score >= best.score - t.clarify_margin]
         if len(close) > 1:
+            # Between a topic not handled and cards, the topic when it is what the question
+            # names and none of the cards speaks of (国民健康保険税の納税通知書が届く: the tax, not
+            # the insurance card): asking "which one?" there offers only wrong cards.
+            cards = [c for c in close if not c.id.startswith(INTENT_PREFIX)]
+            topic = next((c for c in close if c.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX)), None)
+            if topic and cards and all(self._gives_way(card, topic, forms) for card in cards):
+                return self._not_handled(topic, ranked, text, forms)
             return Answer("clarify", None, tuple(close), best.score, text, forms)
         if best.unexplained and not best.id.startswith(INTENT_PREFIX):
             # The more specific card: one that speaks of every catalogue word asked about.
@@ -344,18 +358,59 @@ class Matcher:
                          if c.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX)
                          and c.score >= best.score - t.specific_within
                          and any(w not in self._acts for w in c.found)), best)
-        if not best.id.startswith(INTENT_PREFIX) and best.score < t.outside_below:
-            said = self._said[self._position[best.id]]
+        if not best.id.startswith(INTENT_PREFIX):
+            card = best
             best = next((c for c in ranked[1:t.clarify_max + 1]
                          if c.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX)
-                         and c.score >= best.score - t.outside_within
-                         and self._names_unsaid(c, forms, said)), best)
+                         and self._gives_way(card, c, forms)), best)
+        if best.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX):
+            return self._not_handled(best, ranked, text, forms)
         return Answer.of(best, text, forms)
 
-    def _names_unsaid(self, candidate: Candidate, forms: Forms, said: tuple[str, str]) -> bool:
-        """Whether the question writes one of `candidate`'s keywords as it is written (not
-        only its reading, not with a typo) that texts `said` (surface, reading) never use."""
-        for word in candidate.found:
+    def _not_handled(self, topic: Candidate, ranked: list[Candidate], text: str, forms: Forms) -> Answer:
+        """The answer that `topic` (not handled) is asked about, offering the cards that came
+        near it on words of their own as buttons (Thresholds.related): a topic not
+        handled that is next to a procedure (在留カードの住所変更, パスポートに戸籍謄本) says
+        so honestly, and the resident still reaches the card (転入届, 戸籍証明) in one tap."""
+        t = self.thresholds
+        related = tuple(c.id for c in ranked[:t.clarify_max + 1]
+                        if not c.id.startswith(INTENT_PREFIX) and c.score >= t.related
+                        and self._names_its_own(c, topic, forms))[:t.related_max]
+        return replace(Answer.of(topic, text, forms), suggested=related)
+
+    def _names_its_own(self, card: Candidate, topic: Candidate, forms: Forms) -> bool:
+        """Whether the question writes a keyword of `card` that is not an act (紛失, 更新) and
+        not part of `topic`'s words: カードをなくした in 在留カードをなくした is the topic's."""
+        topic_spans = [span for word in topic.found for span in self._spans(word, forms)]
+        return any(word not in self._acts and any(
+            not any(a < end and start < b for a, b in topic_spans) for start, end in self._spans(word, forms))
+            for word in card.found)
+
+    def _spans(self, word: str, forms: Forms) -> list[tuple[int, int]]:
+        """Where keyword `word` is written in the question (its surface form); none when it
+        was found by its reading or with a typo (such a word is not the question's own)."""
+        written = self._term_forms.get(word)
+        if written is None or not written.surface:
+            return []
+        spans, at = [], forms.surface.find(written.surface)
+        while at >= 0:
+            spans.append((at, at + len(written.surface)))
+            at = forms.surface.find(written.surface, at + 1)
+        return spans
+
+    def _gives_way(self, card: Candidate, topic: Candidate, forms: Forms) -> bool:
+        """Whether `card`, scored under outside_below, gives way to `topic` (a topic not
+        handled at most outside_within behind) that the question names as written and the
+        card's texts never mention."""
+        t = self.thresholds
+        return (card.score < t.outside_below and topic.score >= card.score - t.outside_within
+                and self._names_unsaid(topic, card, forms))
+
+    def _names_unsaid(self, topic: Candidate, card: Candidate, forms: Forms) -> bool:
+        """Whether the question writes one of `topic`'s keywords as it is written (not only
+        its reading, not with a typo) that `card`'s texts never use."""
+        said = self._said[self._position[card.id]]
+        for word in topic.found:
             written = self._term_forms.get(word)
             if (written is not None and written.surface in forms.surface
                     and written.surface not in said[0] and written.reading not in said[1]):

@@ -126,7 +126,7 @@ class Replies:
             if procedure is not None:
                 return self.procedure(procedure, self.facet_of(answer), answer.text)
         if answer.kind == "intent" and answer.id:
-            return self.intent(answer.id)
+            return self.intent(answer.id, answer.suggested, answer.text)
         if answer.kind == "clarify":
             return self.clarify([c.id for c in answer.candidates])
         return self.fallback(answer.suggested, answer.text)
@@ -181,11 +181,18 @@ class Replies:
     def thanks_for_feedback(self, helpful: bool) -> list[Message]:
         return self._with_menu("thanks_helpful" if helpful else "thanks_unhelpful", call=not helpful)
 
-    def intent(self, intent_id: str) -> list[Message]:
+    def intent(self, intent_id: str, related: Iterable[str] = (), question: str = "") -> list[Message]:
+        """The intent's reply. A topic not handled offers the `related` procedures' cards
+        first (Answer.suggested), each button carrying the `question`, masked, as 「もしかして」
+        buttons do: staff see which card residents took after being told "not handled"."""
         intent = self.catalogue.intent(intent_id)
         text = intent.reply if intent else ""
         # A topic the bot does not handle, or a resident asking for a person: one tap calls.
         call = intent_id.startswith(OUTSIDE_PREFIX) or intent_id == "contact"
+        cards = [p for entry_id in related if (p := self.catalogue.procedure(entry_id))]
+        if cards and intent_id.startswith(OUTSIDE_PREFIX):
+            items = [_postback_item(p.label, postback_for_choice(p.id, question)) for p in cards]
+            return _checked([_text(text, (items + self._menu_items(call))[:limits.QUICK_REPLIES])])
         return self._once(("intent", intent_id),
                           lambda: [_text(text, self._menu_items(call))])
 

@@ -28,6 +28,21 @@ def test_a_question_half_understood_gets_maybe_buttons_for_what_it_might_be(conv
     assert tapped.shown == "chosen:kaigo-jutaku-kaishu" and tapped.messages[0]["type"] == "flex"
 
 
+def test_a_topic_not_handled_says_so_and_offers_the_card_next_to_it(conversation, catalogue):
+    question = "パスポートの申請に戸籍謄本は必要ですか"
+    outcome = conversation.respond(Incoming("text", question))
+    assert outcome.shown == "intent:outside-passport"
+    [message] = outcome.messages
+    assert "ご案内していません" in message["text"] and "029-298-1111" in message["text"]
+    items = [item["action"] for item in message["quickReply"]["items"]]
+    assert items[0]["label"] == catalogue.procedure("koseki-shomei").label
+    assert items[0]["data"] == f"s=koseki-shomei:{question}"  # staff see what the card was taken for
+    assert items[1]["type"] == "uri" and items[1]["uri"] == "tel:0292981111"
+    assert errors({"replyToken": "r" * 32, "messages": outcome.messages}, "ReplyMessageRequest") == []
+    tapped = conversation.respond(Incoming("postback", items[0]["data"]))
+    assert tapped.shown == "chosen:koseki-shomei" and tapped.messages[0]["type"] == "flex"
+
+
 def test_a_bare_category_word_gets_that_categorys_list(conversation):
     for word, category in [("介護", "kaigo"), ("子育て", "kosodate"), ("かいご", "kaigo")]:
         assert conversation.respond(Incoming("text", word)).shown == f"category:{category}", word

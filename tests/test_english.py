@@ -73,6 +73,17 @@ def test_an_english_question_half_understood_gets_did_you_mean_buttons(conversat
     assert tapped.shown == "en:chosen:kaigo-kubun-henko"
 
 
+def test_a_topic_not_handled_in_english_offers_the_card_next_to_it(conversation):
+    outcome = conversation.respond(Incoming("text", "Do I need a family register for my passport application?"))
+    assert outcome.shown == "en:intent:outside-en"  # passports are not handled here ...
+    [message] = outcome.messages
+    items = [item["action"] for item in message["quickReply"]["items"]]
+    # ... the family register certificate is, one tap away, then a person.
+    assert items[0]["data"].startswith("en:s=koseki-shomei:")
+    assert items[1]["label"] == "Call City Hall"
+    assert conversation.respond(Incoming("postback", items[0]["data"])).shown == "en:chosen:koseki-shomei"
+
+
 def test_two_procedures_in_english(conversation):
     outcome = conversation.respond(Incoming("text", "I need a seal certificate and a residence certificate"))
     assert outcome.shown == "en:several:inkan-shomei+juminhyo"

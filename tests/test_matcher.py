@@ -177,6 +177,25 @@ def test_a_topic_not_handled_that_the_card_never_mentions_takes_the_answer(match
     # A card scored 80 or more keeps the answer (納付書をなくした、スマホで払える？ above).
 
 
+def test_a_topic_not_handled_beside_cards_is_named_rather_than_asked_about(matcher):
+    # The 国保 card and the 国保税 topic come within a clarify's margin; the question names
+    # the tax, which the card never mentions: "which one?" would offer only the wrong card.
+    answer = matcher.match("社会保険に加入しているのに、国民健康保険税の納税通知書が届くのはなぜですか")
+    assert (answer.kind, answer.id) == ("intent", "outside-kokuho-zei")
+
+
+def test_a_topic_not_handled_offers_the_card_next_to_it(matcher):
+    # Passports are not handled here; the 戸籍 certificate the question names is, one tap away.
+    answer = matcher.match("パスポートの申請に戸籍謄本は必要ですか")
+    assert (answer.kind, answer.id) == ("intent", "outside-passport")
+    assert answer.suggested == ("koseki-shomei",)
+    assert answer.as_dict()["candidates"] == ["koseki-shomei"]
+    # A card found only by what is done (なくした) is not offered beside the thing lost.
+    assert matcher.match("在留カードをなくした").suggested == ()
+    # Nothing of a procedure in the question: the topic alone.
+    assert matcher.match("犬を飼い始めた").suggested == ()
+
+
 def test_a_short_kana_keyword_must_start_a_word_of_the_question(matcher):
     # ストーカー folds to ストカ, which デイサービスとか (デイサビストカ) holds across two words.
     _, ranked = matcher.rank("母がデイサービスとか使えるか知りたい")
