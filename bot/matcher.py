@@ -345,6 +345,10 @@ class Matcher:
             topic = next((c for c in close if c.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX)), None)
             if topic and cards and all(self._gives_way(card, topic, forms) for card in cards):
                 return self._not_handled(topic, ranked, text, forms)
+            # ... and the card, when the topic is close only by its likeness and the question
+            # names the card's words (児童手当の申請をしたい is not 児童扶養手当の申請方法).
+            if len(close) == 2 and topic and not topic.found and len(cards) == 1 and cards[0].found:
+                return Answer.of(cards[0], text, forms)
             return Answer("clarify", None, tuple(close), best.score, text, forms)
         if best.unexplained and not best.id.startswith(INTENT_PREFIX):
             # The more specific card: one that speaks of every catalogue word asked about.

@@ -74,7 +74,8 @@ def test_an_english_question_half_understood_gets_did_you_mean_buttons(conversat
 
 
 def test_a_topic_not_handled_in_english_offers_the_card_next_to_it(conversation):
-    outcome = conversation.respond(Incoming("text", "Do I need a family register for my passport application?"))
+    question = "Do I need a family register for my passport application?"
+    outcome = conversation.respond(Incoming("text", question))
     assert outcome.shown == "en:intent:outside-en"  # passports are not handled here ...
     [message] = outcome.messages
     items = [item["action"] for item in message["quickReply"]["items"]]

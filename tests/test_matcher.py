@@ -184,6 +184,14 @@ def test_a_topic_not_handled_beside_cards_is_named_rather_than_asked_about(match
     assert (answer.kind, answer.id) == ("intent", "outside-kokuho-zei")
 
 
+def test_a_topic_close_only_by_its_likeness_leaves_the_named_card(matcher):
+    # 児童扶養手当's application is not handled here (only its 現況届 is); 児童手当's is, and
+    # one character apart, the topic comes close: the card whose words were written wins.
+    assert matcher.match("児童扶養手当の申請方法を教えて").id == "outside-hitorioya"
+    assert matcher.match("児童手当の申請方法を教えて").id == "jidou-teate-nintei"
+    assert matcher.match("児童扶養手当の現況届はいつまで").id == "jidou-fuyou-genkyo"
+
+
 def test_a_topic_not_handled_offers_the_card_next_to_it(matcher):
     # Passports are not handled here; the 戸籍 certificate the question names is, one tap away.
     answer = matcher.match("パスポートの申請に戸籍謄本は必要ですか")
