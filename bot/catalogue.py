@@ -245,7 +245,7 @@ class City:
 
 
 # The fixed texts residents read (intents/texts.yaml, where each is explained for staff).
-TEXT_FIELDS = ("welcome", "fallback", "maybe", "please_type", "clarify", "menu", "category",
+TEXT_FIELDS = ("welcome", "fallback", "maybe", "related", "please_type", "clarify", "menu", "category",
                "thanks_helpful", "thanks_unhelpful")
 BUTTON_FIELDS = ("menu", "none_of_these", "back_to_menu", "more", "helpful", "not_helpful", "call")  # labels
 # Placeholders a text may hold, filled from procedures/city.yaml (see Texts.fill).
@@ -272,6 +272,7 @@ class Texts:
     welcome: str
     fallback: str
     maybe: str  # a fallback that offers the procedures it half found (「もしかして」)
+    related: str  # after a topic not handled, above the buttons of the cards next to it
     please_type: str
     clarify: str
     menu: str
@@ -311,7 +312,8 @@ def _filled(text: str, values: Mapping[str, str]) -> str:
 
 
 # What the bot says in English beside the procedures' en: blocks (intents/english.yaml).
-ENGLISH_TEXT_FIELDS = ("fallback", "maybe", "not_handled", "menu", "clarify", "category", "no_english_yet")
+ENGLISH_TEXT_FIELDS = ("fallback", "maybe", "not_handled", "related", "menu", "clarify", "category",
+                       "no_english_yet")
 ENGLISH_BUTTON_FIELDS = ("menu", "none_of_these", "call")
 # The words of the English card (english.yaml `card:`) and the placeholders each may hold.
 ENGLISH_CARD_FIELDS: dict[str, tuple[str, ...]] = {
@@ -331,6 +333,7 @@ class EnglishTexts:
     fallback: str
     maybe: str  # a fallback with "Did you mean" buttons
     not_handled: str
+    related: str  # after not_handled, above the buttons of the cards next to the topic
     menu: str
     clarify: str
     category: str

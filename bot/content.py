@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot import catalogue as catalogue_module
 from bot.catalogue import Catalogue, CatalogueError, Report
-from bot.matcher import Thresholds
+from bot.matcher import OUTSIDE_PREFIX, Thresholds
 from bot.replies import LimitError, Replies
 from bot.yamlsource import Problem
 
@@ -88,8 +88,13 @@ def render_problems(catalogue: Catalogue) -> list[Problem]:
     # with as many procedures as the matcher may offer.
     texts = catalogue.texts
     asked = [p.id for p in catalogue.procedures[:Thresholds().clarify_max]]
+    # The longest reply of a topic not handled, with the cards it may offer beside it.
+    longest = max((i for i in catalogue.intents if i.id.startswith(OUTSIDE_PREFIX)),
+                  key=lambda i: len(i.reply), default=None)
     for name, render in [("menu", replies.menu), ("fallback", replies.fallback),
                          ("maybe", lambda: replies.fallback(asked[:Thresholds().suggest_max])),
+                         ("related", lambda: replies.intent(longest.id if longest else "",
+                                                            asked[:Thresholds().related_max])),
                          ("welcome", replies.welcome),
                          ("please_type", replies.please_type), ("clarify", lambda: replies.clarify(asked))]:
         try:

@@ -351,7 +351,10 @@ class English:
         """Not handled here; the `related` procedures' cards first, as the Japanese reply does."""
         items = [_item(p.en.label, postback_for_choice(p.id, question)) for entry_id in related
                  if (p := self.catalogue.procedure(entry_id)) and p.en is not None]
-        return _checked([self._text(self._say(self.texts.not_handled), items + self._menu(call=True))])
+        text = self._say(self.texts.not_handled)
+        if items:
+            text += "\n" + self._say(self.texts.related)
+        return _checked([self._text(text, items + self._menu(call=True))])
 
     def menu(self) -> list[Message]:
         return _checked([self._text(self._say(self.texts.menu), self._menu())])

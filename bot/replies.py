@@ -192,7 +192,8 @@ class Replies:
         cards = [p for entry_id in related if (p := self.catalogue.procedure(entry_id))]
         if cards and intent_id.startswith(OUTSIDE_PREFIX):
             items = [_postback_item(p.label, postback_for_choice(p.id, question)) for p in cards]
-            return _checked([_text(text, (items + self._menu_items(call))[:limits.QUICK_REPLIES])])
+            return _checked([_text(f"{text}\n{self._fixed('related')}",
+                                   (items + self._menu_items(call))[:limits.QUICK_REPLIES])])
         return self._once(("intent", intent_id),
                           lambda: [_text(text, self._menu_items(call))])
 

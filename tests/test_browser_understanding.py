@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from browser import screenshot
 from playwright.sync_api import expect
-from test_browser import BOT_TEXT, CARD, ask, open_chat
+from test_browser import BOT_TEXT, CARD, ask, open_chat, tap
 
 
 def test_a_follow_up_gets_the_fact_of_the_card_shown_before(page, demo_server, catalogue):
@@ -43,7 +43,17 @@ def test_a_topic_the_bot_does_not_handle_gets_where_to_ask(page, demo_server, ca
     reply = page.locator(BOT_TEXT).last
     expect(reply).to_contain_text("このボットではご案内していません")
     expect(reply).to_contain_text(catalogue.city.phone)
+    expect(page.locator("#quick > *").first).to_have_text(catalogue.texts.call_button)
+
+    # Next to a card it does handle, the topic offers that card first, then a person.
+    ask(page, "パスポートの申請に戸籍謄本は必要ですか")
+    expect(page.locator(BOT_TEXT).last).to_contain_text("パスポート")
+    koseki = catalogue.procedure("koseki-shomei")
+    expect(page.locator("#quick > *")).to_have_text([koseki.label, catalogue.texts.call_button]
+                                                    + [c.label for c in catalogue.categories])
     screenshot(page, "not-handled")
+    tap(page, page.locator("#quick button", has_text=koseki.label))
+    expect(page.locator(CARD).last).to_contain_text(koseki.title)
 
 
 def test_an_english_conversation(page, demo_server, catalogue):

@@ -34,6 +34,7 @@ def test_a_topic_not_handled_says_so_and_offers_the_card_next_to_it(conversation
     assert outcome.shown == "intent:outside-passport"
     [message] = outcome.messages
     assert "ご案内していません" in message["text"] and "029-298-1111" in message["text"]
+    assert message["text"].endswith(catalogue.texts.related)  # says what the button below is
     items = [item["action"] for item in message["quickReply"]["items"]]
     assert items[0]["label"] == catalogue.procedure("koseki-shomei").label
     assert items[0]["data"] == f"s=koseki-shomei:{question}"  # staff see what the card was taken for
