@@ -21,6 +21,10 @@ from bot.matcher import OUTSIDE_PREFIX, Answer, Matcher
 from bot.replies import Message, Replies, parse_detail, parse_feedback, parse_postback
 from bot.several import EXPLAINED_ENGLISH, several
 
+# Buttons that carry the question to a card, and what their tap is shown as: a 「もしかして」
+# choice, or a card offered under a topic not handled (staff review both, apart).
+TAPPED = {"s": "chosen", "r": "related"}
+
 EventKind = Literal["text", "postback", "follow", "other"]
 
 
@@ -147,9 +151,9 @@ class Conversation:
         if key == "p" and (procedure := self.catalogue.procedure(value)):
             return Decision(lambda: self.english.procedure(procedure), shown=f"en:procedure:{procedure.id}",
                             topic=procedure.id)
-        chosen_id, _ = parse_detail(value) if key == "s" else ("", "")
+        chosen_id, _ = parse_detail(value) if key in TAPPED else ("", "")
         if chosen_id and (chosen := self.catalogue.procedure(chosen_id)):
-            return Decision(lambda: self.english.procedure(chosen), shown=f"en:chosen:{chosen.id}",
+            return Decision(lambda: self.english.procedure(chosen), shown=f"en:{TAPPED[key]}:{chosen.id}",
                             topic=chosen.id)
         if key == "c" and self.catalogue.category(value):
             return Decision(lambda: self.english.category(value), shown=f"en:category:{value}")
@@ -212,11 +216,12 @@ class Conversation:
         if detail_id and (detailed := self.catalogue.procedure(detail_id)):
             return Decision(lambda: self.replies.procedure_detail(detailed, question),
                             shown=f"detail:{detailed.id}", topic=detailed.id)
-        # A 「もしかして」 button: the card, its own buttons still carrying the question.
-        chosen_id, asked = parse_detail(value) if key == "s" else ("", "")
+        # A 「もしかして」 button, or a card offered under a topic not handled: the card, its
+        # own buttons still carrying the question.
+        chosen_id, asked = parse_detail(value) if key in TAPPED else ("", "")
         if chosen_id and (chosen := self.catalogue.procedure(chosen_id)):
             return Decision(lambda: self.replies.procedure(chosen, None, asked or None),
-                            shown=f"chosen:{chosen.id}", topic=chosen.id)
+                            shown=f"{TAPPED[key]}:{chosen.id}", topic=chosen.id)
         if key == "f" and (said := parse_feedback(value)) and self.catalogue.procedure(said.procedure_id):
             verdict = "helpful" if said.helpful else "unhelpful"
             return Decision(lambda: self.replies.thanks_for_feedback(said.helpful),

@@ -27,6 +27,7 @@ from bot.replies import (
     postback_for_category,
     postback_for_choice,
     postback_for_procedure,
+    postback_for_related,
 )
 from bot.words import WordIndex, words_of
 
@@ -349,7 +350,7 @@ class English:
 
     def not_handled(self, related: Iterable[str] = (), question: str = "") -> list[Message]:
         """Not handled here; the `related` procedures' cards first, as the Japanese reply does."""
-        items = [_item(p.en.label, postback_for_choice(p.id, question)) for entry_id in related
+        items = [_item(p.en.label, postback_for_related(p.id, question)) for entry_id in related
                  if (p := self.catalogue.procedure(entry_id)) and p.en is not None]
         text = self._say(self.texts.not_handled)
         if items:

@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from bot.conversation import Conversation, Incoming, Outcome
+from bot.conversation import TAPPED, Conversation, Incoming, Outcome
 from bot.english import POSTBACK_PREFIX as ENGLISH_POSTBACK
 from bot.matcher import Answer
 from bot.normalize import Forms, fold
@@ -60,7 +60,8 @@ def review_row(conversation: Conversation, incoming: Incoming, outcome: Outcome,
     """The question as staff will see it (masked, JSON-ready), or None if it needs no review."""
     if outcome.shown.startswith("unhelpful:") and incoming.kind == "postback":
         return unhelpful_row(conversation, incoming, channel, at)
-    if outcome.shown.startswith(("chosen:", "en:chosen:")) and incoming.kind == "postback":
+    tapped = tuple(f"{lang}{kind}:" for lang in ("", "en:") for kind in TAPPED.values())
+    if outcome.shown.startswith(tapped) and incoming.kind == "postback":
         return chosen_row(conversation, incoming, channel, at)
     answer = outcome.answer
     if answer is None or not needs_review(answer, conversation.matcher.thresholds.review):
@@ -86,12 +87,13 @@ def unhelpful_row(conversation: Conversation, incoming: Incoming, channel: str,
 def chosen_row(conversation: Conversation, incoming: Incoming, channel: str,
                at: dt.datetime | None = None) -> dict[str, Any] | None:
     """A 「もしかして」 button tapped, as a review row: the question the bot was not sure of,
-    and the card the resident chose for it (words to add to that card's examples)."""
+    and the card the resident chose for it (words to add to that card's examples); or a
+    card taken under a topic not handled (kind "related": was the topic the wrong answer?)."""
     key, value = parse_postback(incoming.text.removeprefix(ENGLISH_POSTBACK))
-    procedure_id, question = parse_detail(value) if key == "s" else ("", "")
+    procedure_id, question = parse_detail(value) if key in TAPPED else ("", "")
     if not procedure_id or not question:
         return None
-    return _tap_row(conversation, incoming, channel, at, "chosen", procedure_id, question)
+    return _tap_row(conversation, incoming, channel, at, TAPPED[key], procedure_id, question)
 
 
 def _tap_row(conversation: Conversation, incoming: Incoming, channel: str, at: dt.datetime | None,
@@ -118,7 +120,7 @@ def record(store: Store, outcome: Outcome, row: dict[str, Any] | None,
     answer = outcome.answer
     if answer is None:
         shown, _, target = outcome.shown.partition(":")
-        if shown in ("procedure", "chosen"):  # a tapped button showed a procedure
+        if shown in ("procedure", "chosen", "related"):  # a tapped button showed a procedure
             store.count("tap", target)
         elif shown in ("detail", "helpful", "unhelpful"):  # 「くわしく」, and the one-tap verdict
             store.count(shown, target)

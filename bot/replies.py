@@ -62,6 +62,13 @@ def postback_for_choice(procedure_id: str, question: str = "") -> str:
     return _within_limit(f"s={procedure_id}:", question)
 
 
+def postback_for_related(procedure_id: str, question: str = "") -> str:
+    """'r=koseki-shomei:パスポートに戸籍謄本は必要?' — a card offered under a topic not handled,
+    the question (masked) riding along: staff see which card residents took after being
+    told the topic is not handled here (the topic may have been the wrong answer)."""
+    return _within_limit(f"r={procedure_id}:", question)
+
+
 def postback_for_feedback(helpful: bool, procedure_id: str, question: str) -> str:
     """'f=n:juminhyo:住民票 土日' — the question (masked) rides along, cut to LINE's 300."""
     return _within_limit(f"f={'y' if helpful else 'n'}:{procedure_id}:", question)
@@ -75,7 +82,7 @@ def _within_limit(head: str, question: str) -> str:
 
 
 def parse_detail(value: str) -> tuple[str, str]:
-    """The value of a 'd=' or 's=' postback: (procedure id, the question, masked again)."""
+    """The value of a 'd=', 's=' or 'r=' postback: (procedure id, the question, masked again)."""
     procedure_id, _, question = value.partition(":")
     return procedure_id, mask(question)
 
@@ -86,7 +93,7 @@ POSTBACK_MENU = "m=menu"
 def parse_postback(data: str) -> tuple[str, str]:
     """'p=juminhyo' -> ('p', 'juminhyo'); anything unknown -> ('', '')."""
     key, _, value = data.partition("=")
-    return (key, value) if key in {"p", "c", "m", "d", "f", "s"} and value else ("", "")
+    return (key, value) if key in {"p", "c", "m", "d", "f", "s", "r"} and value else ("", "")
 
 
 @dataclass(frozen=True)
@@ -191,7 +198,7 @@ class Replies:
         call = intent_id.startswith(OUTSIDE_PREFIX) or intent_id == "contact"
         cards = [p for entry_id in related if (p := self.catalogue.procedure(entry_id))]
         if cards and intent_id.startswith(OUTSIDE_PREFIX):
-            items = [_postback_item(p.label, postback_for_choice(p.id, question)) for p in cards]
+            items = [_postback_item(p.label, postback_for_related(p.id, question)) for p in cards]
             return _checked([_text(f"{text}\n{self._fixed('related')}",
                                    (items + self._menu_items(call))[:limits.QUICK_REPLIES])])
         return self._once(("intent", intent_id),

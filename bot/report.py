@@ -149,7 +149,8 @@ def find_in_any_state(rows: Sequence[Unanswered], key: str, similar: float = SIM
 KIND_LABELS = {"fallback": "わからないと返事（市役所の案内）", "clarify": "聞き返し（候補を表示）",
                "procedure": "手続きを案内（自信が低い）", "intent": "あいさつ等で返事（自信が低い）",
                "unhelpful": "案内したが「役に立たなかった」",
-               "chosen": "「もしかして」から住民が選んだ"}
+               "chosen": "「もしかして」から住民が選んだ",
+               "related": "扱わない話題の返事の下から住民が選んだ手続き"}
 
 
 def matches(row: Unanswered, text: str = "", kind: str = "") -> bool:

@@ -37,11 +37,11 @@ def test_a_topic_not_handled_says_so_and_offers_the_card_next_to_it(conversation
     assert message["text"].endswith(catalogue.texts.related)  # says what the button below is
     items = [item["action"] for item in message["quickReply"]["items"]]
     assert items[0]["label"] == catalogue.procedure("koseki-shomei").label
-    assert items[0]["data"] == f"s=koseki-shomei:{question}"  # staff see what the card was taken for
+    assert items[0]["data"] == f"r=koseki-shomei:{question}"  # staff see what the card was taken for
     assert items[1]["type"] == "uri" and items[1]["uri"] == "tel:0292981111"
     assert errors({"replyToken": "r" * 32, "messages": outcome.messages}, "ReplyMessageRequest") == []
     tapped = conversation.respond(Incoming("postback", items[0]["data"]))
-    assert tapped.shown == "chosen:koseki-shomei" and tapped.messages[0]["type"] == "flex"
+    assert tapped.shown == "related:koseki-shomei" and tapped.messages[0]["type"] == "flex"
 
 
 def test_a_bare_category_word_gets_that_categorys_list(conversation):

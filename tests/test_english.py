@@ -80,9 +80,9 @@ def test_a_topic_not_handled_in_english_offers_the_card_next_to_it(conversation)
     [message] = outcome.messages
     items = [item["action"] for item in message["quickReply"]["items"]]
     # ... the family register certificate is, one tap away, then a person.
-    assert items[0]["data"].startswith("en:s=koseki-shomei:")
+    assert items[0]["data"].startswith("en:r=koseki-shomei:")
     assert items[1]["label"] == "Call City Hall"
-    assert conversation.respond(Incoming("postback", items[0]["data"])).shown == "en:chosen:koseki-shomei"
+    assert conversation.respond(Incoming("postback", items[0]["data"])).shown == "en:related:koseki-shomei"
 
 
 def test_two_procedures_in_english(conversation):

@@ -199,6 +199,25 @@ def test_the_card_a_resident_chose_among_maybe_buttons_reaches_staff_with_the_qu
     assert b"1234-5678" not in stored
 
 
+def test_a_card_taken_under_a_topic_not_handled_reaches_staff_as_its_own_kind(
+        client, events, fake_line, capsys, monkeypatch):
+    # Was "not handled" the wrong answer? Staff see the question and the card taken after it.
+    post(client, body_of(text_event("パスポートの申請に戸籍謄本は必要ですか 090-1234-5678")))
+    [not_handled] = fake_line.replies
+    related = not_handled.body["messages"][0]["quickReply"]["items"][0]["action"]
+    assert related["data"].startswith("r=koseki-shomei:") and "090-1234-5678" not in related["data"]
+
+    post(client, body_of(event("postback", postback={"data": related["data"]})))
+    assert fake_line.replies[-1].body["messages"][0]["type"] == "flex"
+    capsys.readouterr()
+
+    _, out, _ = run(capsys, monkeypatch, "report", "--json")
+    [group] = json.loads(out)["groups"]
+    assert group["kinds"] == {"related": 1}  # the topic's own answer was confident: not kept
+    assert ["related", "koseki-shomei", 1] in group["answers"]
+    assert ("tap", "koseki-shomei") in {(c.kind, c.target) for c in events.store.counts()}
+
+
 def test_a_forged_maybe_postback_is_masked_again(conversation):
     from bot.feedback import review_row
 
