@@ -175,6 +175,10 @@ def test_a_topic_not_handled_that_the_card_never_mentions_takes_the_answer(match
     # 会社をやめた finds the health-insurance card (退職), but the question is on the pension.
     assert matcher.match("会社をやめました。年金はどうすれば").id == "outside-nenkin"
     # A card scored 80 or more keeps the answer (納付書をなくした、スマホで払える？ above).
+    # The topic may be up to 30 points behind: 住所変更 finds the moving card strongly, the
+    # pet is what the question is about (its address goes on the dog's registration).
+    answer = matcher.match("ペットの住所変更はどこでするの")
+    assert (answer.id, answer.suggested) == ("outside-pet", ("hikkoshi",))
 
 
 def test_a_topic_not_handled_beside_cards_is_named_rather_than_asked_about(matcher):
