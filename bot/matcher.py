@@ -78,10 +78,10 @@ class Thresholds:
     # behind that speaks of them all (児童手当を止める届け).
     specific_within: float = 15.0
     # A card scored under outside_below gives way to a topic not handled at most
-    # outside_within behind (20 until the eighth round: 30 spared two more wrong cards on the
-    # development sets and took no right one), when the question names that topic word for word and the
+    # outside_within behind, when the question names that topic word for word and the
     # card's texts never mention it: 年金の住所変更 is the pension office's, not the moving
     # card's. A card scored higher is what was asked (納付書をなくした、スマホで払える？).
+    # (20 behind until the eighth round; 30 spared two wrong cards and took no right one.)
     outside_within: float = 30.0
     outside_below: float = 80.0
     overlap_full: float = 0.4  # bigram cosine that counts as full (100-point) overlap
