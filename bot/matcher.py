@@ -387,9 +387,12 @@ class Matcher:
         """Whether the question writes a keyword of `card` that is not an act (紛失, 更新) and
         not part of `topic`'s words: カードをなくした in 在留カードをなくした is the topic's."""
         topic_spans = [span for word in topic.found for span in self._spans(word, forms)]
-        return any(word not in self._acts and any(
-            not any(a < end and start < b for a, b in topic_spans) for start, end in self._spans(word, forms))
-            for word in card.found)
+
+        def apart(span: tuple[int, int]) -> bool:  # overlaps none of the topic's words
+            return not any(a < span[1] and span[0] < b for a, b in topic_spans)
+
+        return any(word not in self._acts and any(map(apart, self._spans(word, forms)))
+                   for word in card.found)
 
     def _spans(self, word: str, forms: Forms) -> list[tuple[int, int]]:
         """Where keyword `word` is written in the question (its surface form); none when it
