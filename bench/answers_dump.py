@@ -2,7 +2,6 @@
 
 Run on demand, once before and once after a change, then compare the two files byte for byte:
 
-    export PYTHONHASHSEED=0  # the same set order in both runs (the order words are listed in)
     .venv/bin/python bench/answers_dump.py > /tmp/after.jsonl
     PYTHONPATH=/tmp/before .venv/bin/python bench/answers_dump.py --root /tmp/before > /tmp/before.jsonl
     cmp /tmp/before.jsonl /tmp/after.jsonl

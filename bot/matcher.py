@@ -457,8 +457,9 @@ class Matcher:
         exact = {word: f for word, f in found.items()
                  if (f.surface and f.surface in forms.surface)
                  or (len(f.reading) >= 4 and f.reading in forms.reading)}
-        return {word: f for word, f in exact.items()
-                if not any(other != word and f.surface in o.surface for other, o in exact.items())}
+        kept = [word for word, f in exact.items()
+                if not any(other != word and f.surface in o.surface for other, o in exact.items())]
+        return {word: exact[word] for word in sorted(kept, key=lambda w: (self._said_at(w, forms), w))}
 
     def _sharing(self, asked: set[str], least: int) -> int:
         """The entries using at least `least` of the bigrams `asked`, as the bits of an int.
@@ -592,10 +593,21 @@ class Matcher:
         written = {word for matched in found.values() for word, (_, _, exact) in matched.items() if exact}
         result: dict[int, tuple[float, list[str]]] = {}
         for entry, matched in found.items():
-            kept = _without_overlaps(matched, t.term_partial, written)
-            result[entry] = (sum(weight for _, weight, _ in kept.values()),
-                             [text for text, _, _ in kept.values()])
+            # In the order the question says them: the words are met in the order of a set,
+            # which differs from one process to the next (and so would a sum of their weights).
+            kept = sorted(_without_overlaps(matched, t.term_partial, written).values(),
+                          key=lambda v: (self._said_at(v[0], forms), v[0]))
+            result[entry] = (sum(weight for _, weight, _ in kept), [text for text, _, _ in kept])
         return result
+
+    def _said_at(self, word: str, forms: Forms) -> int:
+        """Where keyword `word` is in the question: its surface, else its reading, else last."""
+        written = self._term_forms[word]
+        at = forms.surface.find(written.surface) if written.surface else -1
+        if at < 0 and written.reading:
+            at = forms.reading.find(written.reading)
+            at = at + len(forms.surface) if at >= 0 else at
+        return at if at >= 0 else len(forms.surface) + len(forms.reading)
 
 
 class _GramIndex:
