@@ -29,7 +29,7 @@ from bot.replies import (
     postback_for_procedure,
     postback_for_related,
 )
-from bot.words import WordIndex, words_of
+from bot.words import WordIndex
 
 if TYPE_CHECKING:
     from bot.semantic import WhenUnsure
@@ -141,12 +141,12 @@ class EnglishMatcher(Matcher):
     def _names_unsaid(self, topic: Candidate, card: Candidate, forms: Forms) -> bool:
         """Whether one of `topic`'s keywords found has a word that `card`'s texts never use."""
         vocabulary = self.words.vocabulary[self._position[card.id]]
-        return any(not set(words_of(keyword, STOP_WORDS)) <= vocabulary for keyword in topic.found)
+        return any(not self.words.words_in[keyword] <= vocabulary for keyword in topic.found)
 
     def _names_its_own(self, card: Candidate, topic: Candidate, forms: Forms) -> bool:
         """Whether one of `card`'s keywords found has a word that `topic`'s keywords lack."""
-        topic_words = {w for keyword in topic.found for w in words_of(keyword, STOP_WORDS)}
-        return any(not set(words_of(keyword, STOP_WORDS)) <= topic_words for keyword in card.found)
+        topic_words = frozenset().union(*(self.words.words_in[keyword] for keyword in topic.found))
+        return any(not self.words.words_in[keyword] <= topic_words for keyword in card.found)
 
     def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
         forms = self.normalize(content_of(text))

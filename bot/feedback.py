@@ -32,6 +32,8 @@ from bot.replies import parse_detail, parse_feedback, parse_postback
 from bot.store import Store, now, timestamp
 
 PER_RESIDENT_HOUR = 30  # questions kept for review per resident and hour
+# What a tapped question-carrying button is shown as (Conversation), in either language.
+_TAPPED_SHOWN = tuple(f"{lang}{kind}:" for lang in ("", "en:") for kind in TAPPED.values())
 ROW_FIELDS = frozenset({"at", "channel", "text", "normalized", "candidates", "kind", "answer_id", "score",
                         "resident"})
 
@@ -60,8 +62,7 @@ def review_row(conversation: Conversation, incoming: Incoming, outcome: Outcome,
     """The question as staff will see it (masked, JSON-ready), or None if it needs no review."""
     if outcome.shown.startswith("unhelpful:") and incoming.kind == "postback":
         return unhelpful_row(conversation, incoming, channel, at)
-    tapped = tuple(f"{lang}{kind}:" for lang in ("", "en:") for kind in TAPPED.values())
-    if outcome.shown.startswith(tapped) and incoming.kind == "postback":
+    if outcome.shown.startswith(_TAPPED_SHOWN) and incoming.kind == "postback":
         return chosen_row(conversation, incoming, channel, at)
     answer = outcome.answer
     if answer is None or not needs_review(answer, conversation.matcher.thresholds.review):
@@ -120,7 +121,7 @@ def record(store: Store, outcome: Outcome, row: dict[str, Any] | None,
     answer = outcome.answer
     if answer is None:
         shown, _, target = outcome.shown.partition(":")
-        if shown in ("procedure", "chosen", "related"):  # a tapped button showed a procedure
+        if shown == "procedure" or shown in TAPPED.values():  # a tapped button showed a procedure
             store.count("tap", target)
         elif shown in ("detail", "helpful", "unhelpful"):  # 「くわしく」, and the one-tap verdict
             store.count(shown, target)

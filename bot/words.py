@@ -73,6 +73,7 @@ class WordIndex:
                        for (role, text), words in zip(texts, spelled_texts, strict=True)]
                       for texts, spelled_texts in zip(entries, spellings, strict=True)]
         self.vocabulary = [frozenset().union(*(w for _, _, w in texts)) for texts in self.texts]
+        self.words_in = {text: words for texts in self.texts for _, text, words in texts}  # stemmed once
         holders: dict[str, int] = {}
         for words in self.vocabulary:
             for word in words:
