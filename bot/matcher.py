@@ -577,6 +577,11 @@ class Matcher:
                     # A typo is made in kana: where the question wrote kanji the keyword does
                     # not use, a reading one sound away is another word (交付 コウフ / 更新 コウシン).
                     term = self.terms[position]
+                    # Likewise in writing: a keyword met with a kanji missing is another word
+                    # (犬が亡くなった is not 夫が亡くなった; a mistyped kanji still meets its reading).
+                    if not on_reading and not set(_KANJI.findall(term_text)) <= set(
+                            query[aligned.dest_start:aligned.dest_end]):
+                        continue
                     if (on_reading and term.forms.surface != term_text
                             and not _written_alike(query[aligned.dest_start:aligned.dest_end], text,
                                                    parts, words, term.forms.surface)):
