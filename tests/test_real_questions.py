@@ -47,6 +47,8 @@ COLLECTIONS = {  # name -> (split rule, language, date collected)
     "real-en-2026-12-03i": ("source", "en", "2026-12-03"),
     "real-2026-12-03m": ("source", "ja", "2026-12-03"),
     "real-2026-12-03n": ("source", "ja", "2026-12-03"),
+    "real-2026-12-03o": ("source", "ja", "2026-12-03"),
+    "real-en-2026-12-03j": ("source", "en", "2026-12-03"),
 }
 PARTS = [(name, part) for name in COLLECTIONS for part in ("dev", "blind")]
 FIELDS = {"text", "expect", "source", "lang", "collected"}
