@@ -577,10 +577,11 @@ class Matcher:
                     # A typo is made in kana: where the question wrote kanji the keyword does
                     # not use, a reading one sound away is another word (交付 コウフ / 更新 コウシン).
                     term = self.terms[position]
-                    # Likewise in writing: a keyword met with a kanji missing is another word
-                    # (犬が亡くなった is not 夫が亡くなった; a mistyped kanji still meets its reading).
-                    if not on_reading and not set(_KANJI.findall(term_text)) <= set(
-                            query[aligned.dest_start:aligned.dest_end]):
+                    # Likewise in writing: a kanji of the keyword replaced by another kanji is
+                    # another word (犬が亡くなった is not 夫が亡くなった), while one left out may be
+                    # a shorter way to say it (死後の手続き, 死亡後の手続き).
+                    if not on_reading and _kanji_replaced(term_text, query, aligned.dest_start,
+                                                          aligned.dest_end):
                         continue
                     if (on_reading and term.forms.surface != term_text
                             and not _written_alike(query[aligned.dest_start:aligned.dest_end], text,
@@ -669,6 +670,17 @@ class _GramIndex:
             found.append((rank, position))
         found.sort()
         return [(self.terms[p], p) for _, p in found]
+
+
+def _kanji_replaced(keyword: str, query: str, start: int, end: int) -> bool:
+    """Whether the question, where it nearly holds `keyword` (query[start:end]), has another
+    kanji in place of one of the keyword's: next to the text the alignment kept, as far out
+    as the kanji it left out."""
+    missing = set(_KANJI.findall(keyword)) - set(query[start:end])
+    if not missing:
+        return False
+    around = query[max(0, start - len(missing)):end + len(missing)]
+    return any(kanji not in keyword for kanji in _KANJI.findall(around))
 
 
 def _starts_a_word(reading: str, parts: list[tuple[str, str]], words: _Words,
