@@ -234,6 +234,7 @@ def test_every_english_example_reaches_its_own_card(conversation, catalogue):
     ("I need a daycare for my son", "en:procedure:hoiku-riyou-moushikomi"),  # a description
     ("my number card PIN locked", "en:procedure:mynumber-pin"),  # a sibling among five
     ("I want to join National Health Insurance", "en:procedure:kokuho"),
+    ("Do I have to do residence registration when I arrive?", "en:procedure:hikkoshi"),
     ("How do I renew my visa?", "en:intent:outside-en-visa"),  # other offices' topics
     ("Where do I file my tax return?", "en:intent:outside-en-tax-return"),
     ("where can I buy a hanko", "en:intent:outside-en-hanko-shop"),  # not seal registration
