@@ -384,12 +384,15 @@ class Matcher:
         return replace(Answer.of(topic, text, forms), suggested=related)
 
     def _names_its_own(self, card: Candidate, topic: Candidate, forms: Forms) -> bool:
-        """Whether the question writes a keyword of `card` that is not an act (紛失, 更新) and
-        not part of `topic`'s words: カードをなくした in 在留カードをなくした is the topic's."""
+        """Whether the question writes a keyword of `card` that is not an act (紛失, 更新),
+        not part of `topic`'s words (カードをなくした in 在留カードをなくした is the topic's) and
+        not the tail of a longer word (支援金 in 後期高齢者支援金 is the insurance's)."""
         topic_spans = [span for word in topic.found for span in self._spans(word, forms)]
+        surface = forms.surface
 
-        def apart(span: tuple[int, int]) -> bool:  # overlaps none of the topic's words
-            return not any(a < span[1] and span[0] < b for a, b in topic_spans)
+        def apart(span: tuple[int, int]) -> bool:
+            return (not any(a < span[1] and span[0] < b for a, b in topic_spans)
+                    and not (span[0] and _KANJI.match(surface[span[0] - 1])))
 
         return any(word not in self._acts and any(map(apart, self._spans(word, forms)))
                    for word in card.found)

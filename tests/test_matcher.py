@@ -206,6 +206,8 @@ def test_a_topic_not_handled_offers_the_card_next_to_it(matcher):
     assert matcher.match("在留カードをなくした").suggested == ()
     # Nothing of a procedure in the question: the topic alone.
     assert matcher.match("犬を飼い始めた").suggested == ()
+    # ... nor a card whose word is the tail of a longer one: 支援金 in 後期高齢者支援金.
+    assert matcher.match("後期高齢者支援金とは何ですか").suggested == ()
 
 
 def test_a_short_kana_keyword_must_start_a_word_of_the_question(matcher):
