@@ -101,6 +101,10 @@ class Thresholds:
     # the 戸籍 certificate is.)
     related: float = 25.0
     related_max: int = 2
+    # A card offers, as its first buttons, the procedures scored within `suggest_within` of
+    # it (at most `runners_up_max`): when the bot picked the wrong one of two close cards,
+    # the right one is a tap away.
+    runners_up_max: int = 2
     # Not for matching: an answer whose best score is below this is kept for staff review
     # (bot/feedback.py) as well as every clarify and fallback.
     review: float = 50.0
@@ -128,7 +132,8 @@ class Answer:
     score: float
     text: str
     forms: Forms | None = None
-    # A fallback's 「もしかして」 procedures, or the cards next to a topic not handled, best first.
+    # A fallback's 「もしかして」 procedures, the cards next to a topic not handled, or the
+    # close runners-up of a card, best first.
     suggested: tuple[str, ...] = ()
 
     @classmethod
@@ -370,7 +375,12 @@ class Matcher:
                          and self._gives_way(card, c, forms)), best)
         if best.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX):
             return self._not_handled(best, ranked, text, forms)
-        return Answer.of(best, text, forms)
+        if best.id.startswith(INTENT_PREFIX):
+            return Answer.of(best, text, forms)
+        runners_up = tuple(c.id for c in ranked[:t.clarify_max + 1]
+                           if c is not best and not c.id.startswith(INTENT_PREFIX)
+                           and c.score >= best.score - t.suggest_within)[:t.runners_up_max]
+        return replace(Answer.of(best, text, forms), suggested=runners_up)
 
     def _not_handled(self, topic: Candidate, ranked: list[Candidate], text: str, forms: Forms) -> Answer:
         """The answer that `topic` (not handled) is asked about, offering the cards that came

@@ -210,6 +210,14 @@ def test_a_topic_not_handled_offers_the_card_next_to_it(matcher):
     assert matcher.match("後期高齢者支援金とは何ですか").suggested == ()
 
 
+def test_a_card_names_its_close_runners_up(matcher):
+    # Within suggest_within of the card answered, procedures only, best first.
+    answer = matcher.match("印鑑証明をコンビニで取りたい")
+    assert (answer.kind, answer.id, answer.suggested) == ("procedure", "inkan-shomei", ("konbini-kofu",))
+    assert answer.as_dict()["candidates"] == ["konbini-kofu"]
+    assert matcher.match("住民票がほしい").suggested == ()
+
+
 def test_a_short_kana_keyword_must_start_a_word_of_the_question(matcher):
     # ストーカー folds to ストカ, which デイサービスとか (デイサビストカ) holds across two words.
     _, ranked = matcher.rank("母がデイサービスとか使えるか知りたい")
