@@ -148,7 +148,8 @@ class Answer:
             "text": self.text,
             "kind": self.kind,
             "id": self.id,
-            # What the resident is offered: a clarify's candidates, a fallback's suggestions.
+            # What the resident is offered: a clarify's candidates, a fallback's suggestions,
+            # the cards beside a topic not handled, a card's close runners-up.
             "candidates": ([c.id for c in self.candidates] if self.kind == "clarify"
                            else list(self.suggested)),
             "score": round(self.score, 1),
