@@ -51,6 +51,8 @@ COLLECTIONS = {  # name -> (split rule, language, date collected)
     "real-2026-12-03p": ("source", "ja", "2026-12-03"),
     "real-2026-12-03q": ("source", "ja", "2026-12-03"),
     "real-2026-12-03r": ("source", "ja", "2026-12-03"),
+    "real-2026-12-03s": ("source", "ja", "2026-12-03"),
+    "real-2026-12-03t": ("source", "ja", "2026-12-03"),
     "real-en-2026-12-03j": ("source", "en", "2026-12-03"),
 }
 PARTS = [(name, part) for name in COLLECTIONS for part in ("dev", "blind")]
