@@ -22,8 +22,9 @@ from bot.replies import Message, Replies, parse_detail, parse_feedback, parse_po
 from bot.several import EXPLAINED_ENGLISH, several
 
 # Buttons that carry the question to a card, and what their tap is shown as: a 「もしかして」
-# choice, or a card offered under a topic not handled (staff review both, apart).
-TAPPED = {"s": "chosen", "r": "related"}
+# choice, a close runner-up offered under a card, or a card offered under a topic not handled
+# (staff review each apart).
+TAPPED = {"s": "chosen", "o": "instead", "r": "related"}
 
 EventKind = Literal["text", "postback", "follow", "other"]
 

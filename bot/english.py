@@ -26,6 +26,7 @@ from bot.replies import (
     limit_problems,
     postback_for_category,
     postback_for_choice,
+    postback_for_instead,
     postback_for_procedure,
     postback_for_related,
 )
@@ -234,7 +235,7 @@ class English:
     # --- replies -----------------------------------------------------------------------
     def for_answer(self, answer: Answer) -> list[Message]:
         if answer.kind == "procedure" and answer.id and (p := self.catalogue.procedure(answer.id)):
-            return self.procedure(p)
+            return self.procedure(p, answer.suggested, answer.text)
         if answer.kind == "intent" and answer.id:
             if answer.id.startswith(OUTSIDE_PREFIX):
                 return self.not_handled(answer.suggested, answer.text)
@@ -245,7 +246,9 @@ class English:
             return self.clarify([c.id for c in answer.candidates])
         return self.fallback(answer.suggested, answer.text)
 
-    def procedure(self, p: Procedure) -> list[Message]:
+    def procedure(self, p: Procedure, runners_up: Iterable[str] = (), question: str = "") -> list[Message]:
+        """The English card; its quick replies offer the `runners_up` (close second answers,
+        each carrying the `question`, masked), the related procedures and the menu."""
         en = p.en
         if en is None:  # no translation yet: the Japanese card, said so in English
             return [self._text(self._say(self.texts.no_english_yet), self._menu())]
@@ -287,8 +290,10 @@ class English:
             "body": {"type": "box", "layout": "vertical", "spacing": "md", "contents": body},
             "footer": {"type": "box", "layout": "vertical", "spacing": "sm", "contents": footer},
         }
-        related = [r for rid in p.related if (r := self.catalogue.procedure(rid)) and r.en]
-        items = [_item(r.en.label, postback_for_procedure(r.id)) for r in related[:4] if r.en]
+        close = [r for rid in runners_up if (r := self.catalogue.procedure(rid)) and r.en and r.id != p.id]
+        related = [r for rid in p.related if (r := self.catalogue.procedure(rid)) and r.en and r not in close]
+        items = [_item(r.en.label, postback_for_instead(r.id, question)) for r in close if r.en]
+        items += [_item(r.en.label, postback_for_procedure(r.id)) for r in related[:4 - len(items)] if r.en]
         items.append(_item(self.texts.menu_button, POSTBACK_MENU))
         card = {"type": "flex", "altText": f"{en.title}: {en.summary}"[:1500], "contents": bubble,
                 "quickReply": {"items": items}}

@@ -3,8 +3,8 @@
 Scoring is strict, as a resident experiences it:
 - top-1: the bot answered directly (procedure or intent) with an expected id;
 - top-3: an expected id was answered, or is among the first three a clarify offers, or
-  among the 「もしかして」 buttons of a fallback or the cards offered beside a topic not
-  handled (Answer.suggested);
+  among the 「もしかして」 buttons of a fallback, the cards offered beside a topic not
+  handled, or the close runners-up offered under a card (Answer.suggested);
 - rejected: an off-topic question (expect null) got the fallback, or the reply that the
   bot does not handle that topic (an intent "outside-...", see intents/outside-*.yaml);
 - suggested: an off-topic question whose fallback or topic-not-handled reply offered
@@ -53,8 +53,8 @@ def evaluate(matcher: Matcher, catalogue: Catalogue, cases: list[dict[str, Any]]
         matcher = english if in_english and english is not None else asked_matcher
         answer = matcher.match(case["text"])
         got = answered_id(answer)
-        offered = (list(answer.suggested) if answer.kind in ("fallback", "intent")
-                   else [c.id for c in answer.candidates[:3]] if answer.kind == "clarify" else [got])
+        offered = ([c.id for c in answer.candidates[:3]] if answer.kind == "clarify"
+                   else [got, *answer.suggested])
         # A message naming two topics gets each (English texts share more common words).
         answers = several(matcher, answer, EXPLAINED_ENGLISH if in_english else EXPLAINED)
         cards = [a.id for a in answers if a.kind == "procedure" and a.id]

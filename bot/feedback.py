@@ -88,8 +88,10 @@ def unhelpful_row(conversation: Conversation, incoming: Incoming, channel: str,
 def chosen_row(conversation: Conversation, incoming: Incoming, channel: str,
                at: dt.datetime | None = None) -> dict[str, Any] | None:
     """A 「もしかして」 button tapped, as a review row: the question the bot was not sure of,
-    and the card the resident chose for it (words to add to that card's examples); or a
-    card taken under a topic not handled (kind "related": was the topic the wrong answer?)."""
+    and the card the resident chose for it (words to add to that card's examples); a
+    runner-up taken under a card (kind "instead": the card answered was likely the wrong
+    one); or a card taken under a topic not handled (kind "related": was the topic the wrong
+    answer?)."""
     key, value = parse_postback(incoming.text.removeprefix(ENGLISH_POSTBACK))
     procedure_id, question = parse_detail(value) if key in TAPPED else ("", "")
     if not procedure_id or not question:

@@ -101,6 +101,10 @@ class Thresholds:
     # the 戸籍 certificate is.)
     related: float = 25.0
     related_max: int = 2
+    # A card offers, as its first buttons, the procedures scored within `suggest_within` of
+    # it (at most `runners_up_max`): when the bot picked the wrong one of two close cards,
+    # the right one is a tap away.
+    runners_up_max: int = 2
     # Not for matching: an answer whose best score is below this is kept for staff review
     # (bot/feedback.py) as well as every clarify and fallback.
     review: float = 50.0
@@ -128,7 +132,8 @@ class Answer:
     score: float
     text: str
     forms: Forms | None = None
-    # A fallback's 「もしかして」 procedures, or the cards next to a topic not handled, best first.
+    # A fallback's 「もしかして」 procedures, the cards next to a topic not handled, or the
+    # close runners-up of a card, best first.
     suggested: tuple[str, ...] = ()
 
     @classmethod
@@ -143,7 +148,8 @@ class Answer:
             "text": self.text,
             "kind": self.kind,
             "id": self.id,
-            # What the resident is offered: a clarify's candidates, a fallback's suggestions.
+            # What the resident is offered: a clarify's candidates, a fallback's suggestions,
+            # the cards beside a topic not handled, a card's close runners-up.
             "candidates": ([c.id for c in self.candidates] if self.kind == "clarify"
                            else list(self.suggested)),
             "score": round(self.score, 1),
@@ -370,7 +376,12 @@ class Matcher:
                          and self._gives_way(card, c, forms)), best)
         if best.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX):
             return self._not_handled(best, ranked, text, forms)
-        return Answer.of(best, text, forms)
+        if best.id.startswith(INTENT_PREFIX):
+            return Answer.of(best, text, forms)
+        runners_up = tuple(c.id for c in ranked[:t.clarify_max + 1]
+                           if c is not best and not c.id.startswith(INTENT_PREFIX)
+                           and c.score >= best.score - t.suggest_within)[:t.runners_up_max]
+        return replace(Answer.of(best, text, forms), suggested=runners_up)
 
     def _not_handled(self, topic: Candidate, ranked: list[Candidate], text: str, forms: Forms) -> Answer:
         """The answer that `topic` (not handled) is asked about, offering the cards that came
@@ -384,12 +395,15 @@ class Matcher:
         return replace(Answer.of(topic, text, forms), suggested=related)
 
     def _names_its_own(self, card: Candidate, topic: Candidate, forms: Forms) -> bool:
-        """Whether the question writes a keyword of `card` that is not an act (紛失, 更新) and
-        not part of `topic`'s words: カードをなくした in 在留カードをなくした is the topic's."""
+        """Whether the question writes a keyword of `card` that is not an act (紛失, 更新),
+        not part of `topic`'s words (カードをなくした in 在留カードをなくした is the topic's) and
+        not the tail of a longer word (支援金 in 後期高齢者支援金 is the insurance's)."""
         topic_spans = [span for word in topic.found for span in self._spans(word, forms)]
+        surface = forms.surface
 
-        def apart(span: tuple[int, int]) -> bool:  # overlaps none of the topic's words
-            return not any(a < span[1] and span[0] < b for a, b in topic_spans)
+        def apart(span: tuple[int, int]) -> bool:
+            return (not any(a < span[1] and span[0] < b for a, b in topic_spans)
+                    and not (span[0] and _KANJI.match(surface[span[0] - 1])))
 
         return any(word not in self._acts and any(map(apart, self._spans(word, forms)))
                    for word in card.found)
@@ -577,6 +591,12 @@ class Matcher:
                     # A typo is made in kana: where the question wrote kanji the keyword does
                     # not use, a reading one sound away is another word (交付 コウフ / 更新 コウシン).
                     term = self.terms[position]
+                    # Likewise in writing: a kanji of the keyword replaced by another kanji is
+                    # another word (犬が亡くなった is not 夫が亡くなった), while one left out may be
+                    # a shorter way to say it (死後の手続き, 死亡後の手続き).
+                    if not on_reading and _kanji_replaced(term_text, query, aligned.dest_start,
+                                                          aligned.dest_end):
+                        continue
                     if (on_reading and term.forms.surface != term_text
                             and not _written_alike(query[aligned.dest_start:aligned.dest_end], text,
                                                    parts, words, term.forms.surface)):
@@ -664,6 +684,17 @@ class _GramIndex:
             found.append((rank, position))
         found.sort()
         return [(self.terms[p], p) for _, p in found]
+
+
+def _kanji_replaced(keyword: str, query: str, start: int, end: int) -> bool:
+    """Whether the question, where it nearly holds `keyword` (query[start:end]), has another
+    kanji in place of one of the keyword's: next to the text the alignment kept, as far out
+    as the kanji it left out."""
+    missing = set(_KANJI.findall(keyword)) - set(query[start:end])
+    if not missing:
+        return False
+    around = query[max(0, start - len(missing)):end + len(missing)]
+    return any(kanji not in keyword for kanji in _KANJI.findall(around))
 
 
 def _starts_a_word(reading: str, parts: list[tuple[str, str]], words: _Words,

@@ -62,6 +62,12 @@ def postback_for_choice(procedure_id: str, question: str = "") -> str:
     return _within_limit(f"s={procedure_id}:", question)
 
 
+def postback_for_instead(procedure_id: str, question: str = "") -> str:
+    """'o=juminhyo:住民票を移す' — a close runner-up offered under a card: the question (masked)
+    rides along, so that staff see which card a resident wanted instead of the one shown."""
+    return _within_limit(f"o={procedure_id}:", question)
+
+
 def postback_for_related(procedure_id: str, question: str = "") -> str:
     """'r=koseki-shomei:パスポートに戸籍謄本は必要?' — a card offered under a topic not handled,
     the question (masked) riding along: staff see which card residents took after being
@@ -82,7 +88,8 @@ def _within_limit(head: str, question: str) -> str:
 
 
 def parse_detail(value: str) -> tuple[str, str]:
-    """The value of a 'd=', 's=' or 'r=' postback: (procedure id, the question, masked again)."""
+    """The value of a 'd=', 's=', 'o=' or 'r=' postback: (procedure id, the question, masked
+    again)."""
     procedure_id, _, question = value.partition(":")
     return procedure_id, mask(question)
 
@@ -93,7 +100,7 @@ POSTBACK_MENU = "m=menu"
 def parse_postback(data: str) -> tuple[str, str]:
     """'p=juminhyo' -> ('p', 'juminhyo'); anything unknown -> ('', '')."""
     key, _, value = data.partition("=")
-    return (key, value) if key in {"p", "c", "m", "d", "f", "s", "r"} and value else ("", "")
+    return (key, value) if key in {"p", "c", "m", "d", "f", "s", "o", "r"} and value else ("", "")
 
 
 @dataclass(frozen=True)
@@ -131,7 +138,7 @@ class Replies:
         if answer.kind == "procedure" and answer.id:
             procedure = self.catalogue.procedure(answer.id)
             if procedure is not None:
-                return self.procedure(procedure, self.facet_of(answer), answer.text)
+                return self.procedure(procedure, self.facet_of(answer), answer.text, answer.suggested)
         if answer.kind == "intent" and answer.id:
             return self.intent(answer.id, answer.suggested, answer.text)
         if answer.kind == "clarify":
@@ -148,8 +155,9 @@ class Replies:
         return None
 
     def procedure(self, procedure: Procedure, facet: Facet | None = None,
-                  question: str | None = None) -> list[Message]:
-        """The short card, leading with `facet`; its quick replies ask whether it helped.
+                  question: str | None = None, runners_up: Iterable[str] = ()) -> list[Message]:
+        """The short card, leading with `facet`; its quick replies ask whether it helped, then
+        offer the `runners_up` (close second answers) and the card's related procedures.
 
         The card is built once per (procedure, facet); the quick replies carry the question
         (masked), so a "not helpful" can show staff what was asked without storing it here.
@@ -160,7 +168,8 @@ class Replies:
         more = postback_for_detail(procedure.id, asked)
         footer = [_with_data(b, more) if _is_more(b) else b for b in card["contents"]["footer"]["contents"]]
         contents = {**card["contents"], "footer": {**card["contents"]["footer"], "contents": footer}}
-        return _checked([{**card, "contents": contents, "quickReply": self._asked(procedure, asked, 3)}])
+        quick = self._asked(procedure, asked, 3, runners_up)
+        return _checked([{**card, "contents": contents, "quickReply": quick}])
 
     def procedure_detail(self, procedure: Procedure, question: str | None = None) -> list[Message]:
         """Everything about the procedure (the 「くわしく」 button), asking whether it helped."""
@@ -168,13 +177,18 @@ class Replies:
         asked = question if question else f"（くわしく）{procedure.label}"
         return _checked([{**card, "quickReply": self._asked(procedure, asked, 3)}])
 
-    def _asked(self, procedure: Procedure, asked: str, related_shown: int) -> dict[str, Any]:
-        """Quick replies: 役に立った／役に立たなかった (with the question), related, the menu."""
+    def _asked(self, procedure: Procedure, asked: str, related_shown: int,
+               runners_up: Iterable[str] = ()) -> dict[str, Any]:
+        """Quick replies: 役に立った／役に立たなかった (with the question), the runners-up (with
+        the question: staff see that another card was wanted), related, the menu."""
         texts = self.catalogue.texts
         items = [_postback_item(texts.helpful_button, postback_for_feedback(True, procedure.id, asked)),
                  _postback_item(texts.not_helpful_button, postback_for_feedback(False, procedure.id, asked))]
-        related = [p for r in procedure.related if (p := self.catalogue.procedure(r))]
-        items += [_postback_item(p.label, postback_for_procedure(p.id)) for p in related[:related_shown]]
+        close = [p for r in runners_up if (p := self.catalogue.procedure(r)) and p.id != procedure.id]
+        related = [p for r in procedure.related if (p := self.catalogue.procedure(r)) and p not in close]
+        items += [_postback_item(p.label, postback_for_instead(p.id, asked)) for p in close[:related_shown]]
+        items += [_postback_item(p.label, postback_for_procedure(p.id))
+                  for p in related[:max(0, related_shown - len(close))]]
         items.append(_postback_item(self.catalogue.texts.menu_button, POSTBACK_MENU))
         return {"items": items}
 

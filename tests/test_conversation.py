@@ -44,6 +44,23 @@ def test_a_topic_not_handled_says_so_and_offers_the_card_next_to_it(conversation
     assert tapped.shown == "related:koseki-shomei" and tapped.messages[0]["type"] == "flex"
 
 
+def test_a_card_with_a_close_second_offers_it_first_under_the_card(conversation, catalogue):
+    question = "印鑑証明をコンビニで取りたい"  # the 印鑑 card, and the コンビニ交付 one close behind
+    outcome = conversation.respond(Incoming("text", question))
+    assert outcome.shown == "procedure:inkan-shomei"
+    items = [item["action"] for item in outcome.messages[0]["quickReply"]["items"]]
+    texts = catalogue.texts
+    assert [a["label"] for a in items[:2]] == [texts.helpful_button, texts.not_helpful_button]
+    assert items[2]["label"] == catalogue.procedure("konbini-kofu").label
+    assert items[2]["data"] == f"o=konbini-kofu:{question}"  # staff see which card was wanted instead
+    assert errors({"replyToken": "r" * 32, "messages": outcome.messages}, "ReplyMessageRequest") == []
+    tapped = conversation.respond(Incoming("postback", items[2]["data"]))
+    assert tapped.shown == "instead:konbini-kofu" and tapped.messages[0]["type"] == "flex"
+    # A card far ahead of the rest offers only its related procedures, as before.
+    sure = conversation.respond(Incoming("text", "住民票がほしい")).messages[0]["quickReply"]["items"]
+    assert not any(item["action"]["data"].startswith("o=") for item in sure if "data" in item["action"])
+
+
 def test_a_bare_category_word_gets_that_categorys_list(conversation):
     for word, category in [("介護", "kaigo"), ("子育て", "kosodate"), ("かいご", "kaigo")]:
         assert conversation.respond(Incoming("text", word)).shown == f"category:{category}", word

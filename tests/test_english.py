@@ -85,6 +85,17 @@ def test_a_topic_not_handled_in_english_offers_the_card_next_to_it(conversation)
     assert conversation.respond(Incoming("postback", items[0]["data"])).shown == "en:related:koseki-shomei"
 
 
+def test_an_english_card_offers_its_close_second_first(conversation, catalogue):
+    question = "I lost my My Number card PIN"  # the PIN card; losing the card itself is close
+    outcome = conversation.respond(Incoming("text", question))
+    assert outcome.shown == "en:procedure:mynumber-pin"
+    items = [item["action"] for item in outcome.messages[0]["quickReply"]["items"]]
+    assert items[0]["label"] == catalogue.procedure("mynumber-card-funshitsu").en.label[:20]
+    assert items[0]["data"] == f"en:o=mynumber-card-funshitsu:{question}"
+    tapped = conversation.respond(Incoming("postback", items[0]["data"]))
+    assert tapped.shown == "en:instead:mynumber-card-funshitsu"
+
+
 def test_two_procedures_in_english(conversation):
     outcome = conversation.respond(Incoming("text", "I need a seal certificate and a residence certificate"))
     assert outcome.shown == "en:several:inkan-shomei+juminhyo"
@@ -234,6 +245,7 @@ def test_every_english_example_reaches_its_own_card(conversation, catalogue):
     ("I need a daycare for my son", "en:procedure:hoiku-riyou-moushikomi"),  # a description
     ("my number card PIN locked", "en:procedure:mynumber-pin"),  # a sibling among five
     ("I want to join National Health Insurance", "en:procedure:kokuho"),
+    ("Do I have to do residence registration when I arrive?", "en:procedure:hikkoshi"),
     ("How do I renew my visa?", "en:intent:outside-en-visa"),  # other offices' topics
     ("Where do I file my tax return?", "en:intent:outside-en-tax-return"),
     ("where can I buy a hanko", "en:intent:outside-en-hanko-shop"),  # not seal registration

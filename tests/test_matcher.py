@@ -206,6 +206,16 @@ def test_a_topic_not_handled_offers_the_card_next_to_it(matcher):
     assert matcher.match("在留カードをなくした").suggested == ()
     # Nothing of a procedure in the question: the topic alone.
     assert matcher.match("犬を飼い始めた").suggested == ()
+    # ... nor a card whose word is the tail of a longer one: 支援金 in 後期高齢者支援金.
+    assert matcher.match("後期高齢者支援金とは何ですか").suggested == ()
+
+
+def test_a_card_names_its_close_runners_up(matcher):
+    # Within suggest_within of the card answered, procedures only, best first.
+    answer = matcher.match("印鑑証明をコンビニで取りたい")
+    assert (answer.kind, answer.id, answer.suggested) == ("procedure", "inkan-shomei", ("konbini-kofu",))
+    assert answer.as_dict()["candidates"] == ["konbini-kofu"]
+    assert matcher.match("住民票がほしい").suggested == ()
 
 
 def test_a_short_kana_keyword_must_start_a_word_of_the_question(matcher):
@@ -240,8 +250,28 @@ def test_a_kanji_keyword_is_not_found_in_other_kanji_read_the_same(matcher):
     assert matcher.match("引越しで住民票を移したい").id == "hikkoshi"
 
 
+def test_a_keyword_met_with_a_kanji_missing_is_another_word(matcher):
+    # 犬が亡くなった (the pet topic) and 夫が亡くなった differ by one kanji only.
+    assert matcher.match("夫が亡くなった").id == "okuyami"
+    assert matcher.match("祖父が亡くなった").id == "okuyami"
+    assert matcher.match("犬が亡くなった").id == "outside-pet"
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("親が亡くなった場合、どんな手続きが必要ですか", "okuyami"),
+    ("ちちがなくなりました", "okuyami"),
+    ("児童手当を受け取っていた夫が亡くなった", "jidou-teate-mishiharai"),
+    ("実印を紛失したらどうすればいい", "inkan-touroku"),
+    ("実印の証明がほしい", "inkan-shomei"),
+])
+def test_whose_death_and_which_seal(matcher, question, expected):
+    # A family member's death is the おくやみ card; 実印 is the registered seal itself (the
+    # registration card), 実印の証明 its certificate.
+    assert matcher.match(question).id == expected
+
+
 def test_a_keyword_seen_twice_through_a_synonym_counts_once(matcher):
-    # 実印の証明 folds to 印鑑ノ証明, which is nearly 印鑑証明: one word, not two.
+    # 実印の証明 is nearly 印鑑証明: one word, not two.
     _, ranked = matcher.rank("コンビニで住民票や印鑑証明を取りたい")
     inkan = next(c for c in ranked if c.id == "inkan-shomei")
     assert not any("実印の証明" in e for e in inkan.evidence)

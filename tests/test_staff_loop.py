@@ -218,6 +218,25 @@ def test_a_card_taken_under_a_topic_not_handled_reaches_staff_as_its_own_kind(
     assert ("tap", "koseki-shomei") in {(c.kind, c.target) for c in events.store.counts()}
 
 
+def test_another_card_taken_under_a_card_reaches_staff_as_its_own_kind(
+        client, events, fake_line, capsys, monkeypatch):
+    # The card answered was likely the wrong one of two: staff see what was wanted instead.
+    post(client, body_of(text_event("印鑑証明をコンビニで取りたい")))
+    [card] = fake_line.replies
+    instead = card.body["messages"][0]["quickReply"]["items"][2]["action"]
+    assert instead["data"] == "o=konbini-kofu:印鑑証明をコンビニで取りたい"
+
+    post(client, body_of(event("postback", postback={"data": instead["data"]})))
+    assert fake_line.replies[-1].body["messages"][0]["type"] == "flex"
+    capsys.readouterr()
+
+    _, out, _ = run(capsys, monkeypatch, "report", "--json")
+    [group] = json.loads(out)["groups"]
+    assert group["kinds"] == {"instead": 1}  # the card's own answer was confident: not kept
+    assert ["instead", "konbini-kofu", 1] in group["answers"]
+    assert ("tap", "konbini-kofu") in {(c.kind, c.target) for c in events.store.counts()}
+
+
 def test_a_forged_maybe_postback_is_masked_again(conversation):
     from bot.feedback import review_row
 
@@ -227,6 +246,9 @@ def test_a_forged_maybe_postback_is_masked_again(conversation):
     row = review_row(conversation, forged, outcome, "line")
     assert row is not None and (row["kind"], row["text"]) == ("chosen", "マイナンバーは［個人番号］")
     assert conversation.respond(Incoming("postback", "s=no-such-card:住民票")).shown == "menu"
+    forged = Incoming("postback", f"o=juminhyo:マイナンバーは{MY_NUMBER}")
+    row = review_row(conversation, forged, conversation.respond(forged), "line")
+    assert row is not None and (row["kind"], row["text"]) == ("instead", "マイナンバーは［個人番号］")
 
 
 def test_helpful_and_not_helpful_are_counted_per_procedure(client, events, fake_line):
