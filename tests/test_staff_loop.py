@@ -8,13 +8,15 @@ import pytest
 from conftest import SECRET, USER_ID, body_of, event, post, sign, text_event
 from test_cli import run
 
-from bot.conversation import Incoming
+from bot.conversation import TAPPED, Incoming
 from bot.feedback import needs_review
 from bot.matcher import Answer, Candidate
+from bot.privacy import mask
 from bot.store import StoreError
 
 MY_NUMBER = "123456789012"
 OFF_TOPIC = f"ペンギンの飼い方を教えて 番号は{MY_NUMBER}です"  # a fallback, whatever the catalogue
+TAPPED_KEYS = {kind: key for key, kind in TAPPED.items()}  # "related" -> "r"
 
 
 def test_a_fallback_sent_through_the_webhook_appears_masked_in_the_report(client, fake_line, capsys,
@@ -199,42 +201,29 @@ def test_the_card_a_resident_chose_among_maybe_buttons_reaches_staff_with_the_qu
     assert b"1234-5678" not in stored
 
 
-def test_a_card_taken_under_a_topic_not_handled_reaches_staff_as_its_own_kind(
-        client, events, fake_line, capsys, monkeypatch):
-    # Was "not handled" the wrong answer? Staff see the question and the card taken after it.
-    post(client, body_of(text_event("パスポートの申請に戸籍謄本は必要ですか 090-1234-5678")))
-    [not_handled] = fake_line.replies
-    related = not_handled.body["messages"][0]["quickReply"]["items"][0]["action"]
-    assert related["data"].startswith("r=koseki-shomei:") and "090-1234-5678" not in related["data"]
+@pytest.mark.parametrize(("question", "item", "kind", "card"), [
+    # Was "not handled" the wrong answer? The card offered under the topic's reply.
+    ("パスポートの申請に戸籍謄本は必要ですか 090-1234-5678", 0, "related", "koseki-shomei"),
+    # Was the card the wrong one of two? The close second offered under it.
+    ("印鑑証明をコンビニで取りたい", 2, "instead", "konbini-kofu"),
+])
+def test_a_card_taken_under_an_answer_reaches_staff_as_its_own_kind(
+        client, events, fake_line, capsys, monkeypatch, question, item, kind, card):
+    post(client, body_of(text_event(question)))
+    [answered] = fake_line.replies
+    button = answered.body["messages"][0]["quickReply"]["items"][item]["action"]
+    assert button["data"] == f"{TAPPED_KEYS[kind]}={card}:{mask(question)}"  # masked when built
+    assert "090-1234-5678" not in button["data"]
 
-    post(client, body_of(event("postback", postback={"data": related["data"]})))
+    post(client, body_of(event("postback", postback={"data": button["data"]})))
     assert fake_line.replies[-1].body["messages"][0]["type"] == "flex"
     capsys.readouterr()
 
     _, out, _ = run(capsys, monkeypatch, "report", "--json")
     [group] = json.loads(out)["groups"]
-    assert group["kinds"] == {"related": 1}  # the topic's own answer was confident: not kept
-    assert ["related", "koseki-shomei", 1] in group["answers"]
-    assert ("tap", "koseki-shomei") in {(c.kind, c.target) for c in events.store.counts()}
-
-
-def test_another_card_taken_under_a_card_reaches_staff_as_its_own_kind(
-        client, events, fake_line, capsys, monkeypatch):
-    # The card answered was likely the wrong one of two: staff see what was wanted instead.
-    post(client, body_of(text_event("印鑑証明をコンビニで取りたい")))
-    [card] = fake_line.replies
-    instead = card.body["messages"][0]["quickReply"]["items"][2]["action"]
-    assert instead["data"] == "o=konbini-kofu:印鑑証明をコンビニで取りたい"
-
-    post(client, body_of(event("postback", postback={"data": instead["data"]})))
-    assert fake_line.replies[-1].body["messages"][0]["type"] == "flex"
-    capsys.readouterr()
-
-    _, out, _ = run(capsys, monkeypatch, "report", "--json")
-    [group] = json.loads(out)["groups"]
-    assert group["kinds"] == {"instead": 1}  # the card's own answer was confident: not kept
-    assert ["instead", "konbini-kofu", 1] in group["answers"]
-    assert ("tap", "konbini-kofu") in {(c.kind, c.target) for c in events.store.counts()}
+    assert group["kinds"] == {kind: 1}  # the answer itself was confident: not kept
+    assert [kind, card, 1] in group["answers"]
+    assert ("tap", card) in {(c.kind, c.target) for c in events.store.counts()}
 
 
 def test_a_forged_maybe_postback_is_masked_again(conversation):
