@@ -128,8 +128,10 @@ class Conversation:
         answer = english.match(text)
         fact, back, rest = asked_fact(text)
         procedure = self.catalogue.procedure(topic) if topic else None
-        # "How much is it?" after a card; a question naming another procedure is a new topic.
-        elsewhere = answer.kind == "procedure" and answer.id != topic and bool(rest)
+        # "How much is it?" after a card; a question naming another procedure is a new topic
+        # (named by its words, as in Japanese: a likeness alone names none).
+        elsewhere = (answer.kind == "procedure" and answer.id != topic and bool(rest)
+                     and any(english.matcher.names_a_thing(c) for c in answer.candidates[:1]))
         if procedure is not None and (fact or back) and not elsewhere:
             if fact is None:
                 return Decision(lambda: english.procedure(procedure), None, f"en:procedure:{topic}",
@@ -180,10 +182,13 @@ class Conversation:
         question = asked(text)
         if procedure is None or not (question.fact or question.back):
             return None
-        # 「住民票の手数料は？」 after the 印鑑 card names a new topic: answered as usual.
+        # 「住民票の手数料は？」 after the 印鑑 card names a new topic: answered as usual. An
+        # answer found by likeness alone (いつまでに出せばいい？ resembles 死亡届はいつまでに…)
+        # or by what is done (どこで再発行？) names none: the fact of the last card.
         elsewhere = answer.kind == "procedure" or (answer.kind == "intent"
                                                   and (answer.id or "").startswith(OUTSIDE_PREFIX))
-        if elsewhere and answer.id != topic and len(question.rest) >= 2:
+        named = any(self.matcher.names_a_thing(c) for c in answer.candidates[:1])
+        if elsewhere and answer.id != topic and len(question.rest) >= 2 and named:
             return None
         if question.fact is None:  # 「それ」「さっきの」: the card again
             return Decision(lambda: self.replies.procedure(procedure), None, f"procedure:{topic}",

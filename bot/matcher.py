@@ -237,6 +237,11 @@ class Matcher:
         acts = {self.normalize(word).surface for word in ACT_WORDS}
         self._acts = {d.text for d in self.terms if d.forms.surface in acts}
 
+    def names_a_thing(self, candidate: Candidate) -> bool:
+        """Whether `candidate` was found by a keyword naming a thing (住民票, 児童手当), not only
+        by likeness or by words for what is done (紛失, 再発行)."""
+        return any(word not in self._acts for word in candidate.found)
+
     def _add(self, entry_id: str, texts: list[tuple[str, str]]) -> None:
         entry = _Entry(entry_id)
         index = len(self.entries)

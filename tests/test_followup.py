@@ -57,6 +57,15 @@ def test_that_one_and_a_new_topic(conversation):
     assert say(conversation, memory, "粗大ごみはどこで出せる").shown == "intent:outside-gomi"
 
 
+def test_a_follow_up_that_only_resembles_another_card_stays_with_the_last_one(conversation):
+    memory = LocalMemory()
+    say(conversation, memory, "児童手当の申請をしたい")
+    # 「…いつまでに出せば」 is nearly an example of the 死亡届 card, but names nothing of it.
+    assert say(conversation, memory, "これはいつまでに出せばいいの？").shown == "fact:jidou-teate-nintei:when"
+    # 死亡届 names the other card: a new topic.
+    assert say(conversation, memory, "死亡届はいつまでに出せばいいの？").shown == "procedure:okuyami"
+
+
 def test_no_card_shown_no_follow_up_and_residents_do_not_share(conversation):
     memory = LocalMemory()
     assert say(conversation, memory, "手数料は？").shown != "fact"
