@@ -23,6 +23,7 @@ from bot.replies import (
     LimitError,
     Message,
     call_item,
+    fit_postback,
     limit_problems,
     postback_for_category,
     postback_for_choice,
@@ -398,7 +399,8 @@ POSTBACK_PREFIX = "en:"  # a button tapped in an English reply answers in Englis
 
 def _item(label: str, data: str) -> dict[str, Any]:
     return {"type": "action", "action": {"type": "postback", "label": label[:20],
-                                         "data": POSTBACK_PREFIX + data, "displayText": label[:20]}}
+                                         "data": fit_postback(POSTBACK_PREFIX + data),
+                                         "displayText": label[:20]}}
 
 
 # --- flex pieces (the Japanese card's look; kept here so the card layout can change apart) ---

@@ -81,8 +81,13 @@ def postback_for_feedback(helpful: bool, procedure_id: str, question: str) -> st
 
 
 def _within_limit(head: str, question: str) -> str:
-    data = head + mask(question)[: limits.POSTBACK_DATA - len(head)]
-    while utf16_length(data) > limits.POSTBACK_DATA:  # counted the strictest way (an emoji is 2)
+    return fit_postback(head + mask(question)[: limits.POSTBACK_DATA - len(head)])
+
+
+def fit_postback(data: str) -> str:
+    """`data` cut to LINE's postback limit, counted the strictest way (an emoji is 2): a
+    button's data ends with the resident's question, which loses its tail."""
+    while utf16_length(data) > limits.POSTBACK_DATA:
         data = data[:-1]
     return data
 

@@ -96,6 +96,17 @@ def test_an_english_card_offers_its_close_second_first(conversation, catalogue):
     assert tapped.shown == "en:instead:mynumber-card-funshitsu"
 
 
+def test_a_long_english_question_riding_on_a_button_stays_within_lines_limit(conversation):
+    # The buttons carry the question, cut to LINE's 300; the "en:" before it counts too.
+    question = "Do I need a family register for my passport application? " + (
+        "We came to Japan last spring with two small children and are still learning how"
+        " everything works here, so sorry for the long message and thank you for any advice. ") * 3
+    outcome = conversation.respond(Incoming("text", question))
+    data = [i["action"]["data"] for i in outcome.messages[0]["quickReply"]["items"] if "data" in i["action"]]
+    assert data[0].startswith(("en:s=", "en:r=")) and question[:40] in data[0]
+    assert max(len(d) for d in data) <= 300
+
+
 def test_two_procedures_in_english(conversation):
     outcome = conversation.respond(Incoming("text", "I need a seal certificate and a residence certificate"))
     assert outcome.shown == "en:several:inkan-shomei+juminhyo"
