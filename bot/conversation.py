@@ -18,13 +18,12 @@ from bot.english import POSTBACK_PREFIX as ENGLISH_POSTBACK
 from bot.english import English, asked_fact, is_english
 from bot.followup import Memory, asked, fact_message
 from bot.matcher import OUTSIDE_PREFIX, Answer, Matcher
-from bot.replies import Message, Replies, parse_detail, parse_feedback, parse_postback
+from bot.replies import TAP_KEYS, Message, Replies, parse_detail, parse_feedback, parse_postback
 from bot.several import EXPLAINED_ENGLISH, several
 
-# Buttons that carry the question to a card, and what their tap is shown as: a 「もしかして」
-# choice, a close runner-up offered under a card, or a card offered under a topic not handled
-# (staff review each apart).
-TAPPED = {"s": "chosen", "o": "instead", "r": "related"}
+# What the tap of a button carrying the question to a card is shown as (replies.TAP_KEYS):
+# postback key -> kind, each reviewed by staff apart.
+TAPPED = {key: kind for kind, key in TAP_KEYS.items()}
 
 EventKind = Literal["text", "postback", "follow", "other"]
 

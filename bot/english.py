@@ -26,10 +26,8 @@ from bot.replies import (
     fit_postback,
     limit_problems,
     postback_for_category,
-    postback_for_choice,
-    postback_for_instead,
     postback_for_procedure,
-    postback_for_related,
+    postback_for_tap,
 )
 from bot.words import WordIndex
 
@@ -293,7 +291,7 @@ class English:
         }
         close = [r for rid in runners_up if (r := self.catalogue.procedure(rid)) and r.en and r.id != p.id]
         related = [r for rid in p.related if (r := self.catalogue.procedure(rid)) and r.en and r not in close]
-        items = [_item(r.en.label, postback_for_instead(r.id, question)) for r in close if r.en]
+        items = [_item(r.en.label, postback_for_tap("instead", r.id, question)) for r in close if r.en]
         items += [_item(r.en.label, postback_for_procedure(r.id)) for r in related[:4 - len(items)] if r.en]
         items.append(_item(self.texts.menu_button, POSTBACK_MENU))
         card = {"type": "flex", "altText": f"{en.title}: {en.summary}"[:1500], "contents": bubble,
@@ -350,13 +348,13 @@ class English:
                  if (p := self.catalogue.procedure(entry_id)) and p.en is not None]
         if not maybe:
             return _checked([self._text(self._say(self.texts.fallback), self._menu(call=True))])
-        items = [_item(label, postback_for_choice(pid, question)) for pid, label in maybe]
+        items = [_item(label, postback_for_tap("chosen", pid, question)) for pid, label in maybe]
         items += self._menu(call=True)
         return _checked([self._text(self._say(self.texts.maybe), items)])
 
     def not_handled(self, related: Iterable[str] = (), question: str = "") -> list[Message]:
         """Not handled here; the `related` procedures' cards first, as the Japanese reply does."""
-        items = [_item(p.en.label, postback_for_related(p.id, question)) for entry_id in related
+        items = [_item(p.en.label, postback_for_tap("related", p.id, question)) for entry_id in related
                  if (p := self.catalogue.procedure(entry_id)) and p.en is not None]
         text = self._say(self.texts.not_handled)
         if items:

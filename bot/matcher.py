@@ -367,13 +367,13 @@ class Matcher:
             best = next((c for c in ranked[1:t.clarify_max + 1]
                          if not c.unexplained and not c.id.startswith(INTENT_PREFIX)
                          and c.score >= best.score - t.specific_within), best)
-        if not best.id.startswith(INTENT_PREFIX) and all(w in self._acts for w in best.found):
+        if not best.id.startswith(INTENT_PREFIX) and not self.names_a_thing(best):
             # A card found by nothing but what is done (紛失, 再発行) gives way to a topic not
             # handled that names the thing it is done to (予診票を紛失…): the thing decides.
             best = next((c for c in ranked[1:t.clarify_max + 1]
                          if c.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX)
                          and c.score >= best.score - t.specific_within
-                         and any(w not in self._acts for w in c.found)), best)
+                         and self.names_a_thing(c)), best)
         if not best.id.startswith(INTENT_PREFIX):
             card = best
             best = next((c for c in ranked[1:t.clarify_max + 1]

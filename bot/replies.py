@@ -56,23 +56,17 @@ def postback_for_detail(procedure_id: str, question: str = "") -> str:
     return _within_limit(f"d={procedure_id}:", question)
 
 
-def postback_for_choice(procedure_id: str, question: str = "") -> str:
-    """'s=juminhyo:住民票 土日' — a 「もしかして」 button: the question (masked) rides along,
-    so that staff see which card a resident chose for words the bot was not sure of."""
-    return _within_limit(f"s={procedure_id}:", question)
+# Buttons that carry the question to a card, by what their tap is kept as for staff: a
+# 「もしかして」 choice (chosen), a close runner-up offered under a card (instead: the card
+# shown was likely wrong), a card offered under a topic not handled (related: the topic may
+# have been the wrong answer).
+TAP_KEYS = {"chosen": "s", "instead": "o", "related": "r"}
 
 
-def postback_for_instead(procedure_id: str, question: str = "") -> str:
-    """'o=juminhyo:住民票を移す' — a close runner-up offered under a card: the question (masked)
-    rides along, so that staff see which card a resident wanted instead of the one shown."""
-    return _within_limit(f"o={procedure_id}:", question)
-
-
-def postback_for_related(procedure_id: str, question: str = "") -> str:
-    """'r=koseki-shomei:パスポートに戸籍謄本は必要?' — a card offered under a topic not handled,
-    the question (masked) riding along: staff see which card residents took after being
-    told the topic is not handled here (the topic may have been the wrong answer)."""
-    return _within_limit(f"r={procedure_id}:", question)
+def postback_for_tap(kind: str, procedure_id: str, question: str = "") -> str:
+    """'s=juminhyo:住民票 土日' — a button of `kind` (TAP_KEYS): the question (masked) rides
+    along, so that staff see which card a resident took for those words."""
+    return _within_limit(f"{TAP_KEYS[kind]}={procedure_id}:", question)
 
 
 def postback_for_feedback(helpful: bool, procedure_id: str, question: str) -> str:
@@ -105,7 +99,7 @@ POSTBACK_MENU = "m=menu"
 def parse_postback(data: str) -> tuple[str, str]:
     """'p=juminhyo' -> ('p', 'juminhyo'); anything unknown -> ('', '')."""
     key, _, value = data.partition("=")
-    return (key, value) if key in {"p", "c", "m", "d", "f", "s", "o", "r"} and value else ("", "")
+    return (key, value) if key in {"p", "c", "m", "d", "f", *TAP_KEYS.values()} and value else ("", "")
 
 
 @dataclass(frozen=True)
@@ -191,7 +185,8 @@ class Replies:
                  _postback_item(texts.not_helpful_button, postback_for_feedback(False, procedure.id, asked))]
         close = [p for r in runners_up if (p := self.catalogue.procedure(r)) and p.id != procedure.id]
         related = [p for r in procedure.related if (p := self.catalogue.procedure(r)) and p not in close]
-        items += [_postback_item(p.label, postback_for_instead(p.id, asked)) for p in close[:related_shown]]
+        items += [_postback_item(p.label, postback_for_tap("instead", p.id, asked))
+                  for p in close[:related_shown]]
         items += [_postback_item(p.label, postback_for_procedure(p.id))
                   for p in related[:max(0, related_shown - len(close))]]
         items.append(_postback_item(self.catalogue.texts.menu_button, POSTBACK_MENU))
@@ -217,7 +212,7 @@ class Replies:
         call = intent_id.startswith(OUTSIDE_PREFIX) or intent_id == "contact"
         cards = [p for entry_id in related if (p := self.catalogue.procedure(entry_id))]
         if cards and intent_id.startswith(OUTSIDE_PREFIX):
-            items = [_postback_item(p.label, postback_for_related(p.id, question)) for p in cards]
+            items = [_postback_item(p.label, postback_for_tap("related", p.id, question)) for p in cards]
             return _checked([_text(f"{text}\n{self._fixed('related')}",
                                    (items + self._menu_items(call))[:limits.QUICK_REPLIES])])
         return self._once(("intent", intent_id),
@@ -243,7 +238,7 @@ class Replies:
         maybe = [p for entry_id in suggested if (p := self.catalogue.procedure(entry_id))]
         if not maybe:
             return self._with_menu("fallback", call=True)
-        items = [_postback_item(p.label, postback_for_choice(p.id, question)) for p in maybe]
+        items = [_postback_item(p.label, postback_for_tap("chosen", p.id, question)) for p in maybe]
         items += self._menu_items(call=True)
         return _checked([_text(self._fixed("maybe"), items[:limits.QUICK_REPLIES])])
 
