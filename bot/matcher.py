@@ -355,6 +355,11 @@ class Matcher:
             # the insurance card): asking "which one?" there offers only wrong cards.
             cards = [c for c in close if not c.id.startswith(INTENT_PREFIX)]
             topic = next((c for c in close if c.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX)), None)
+            # Two topics not handled and nothing else (就学児健診: school or health?): both
+            # replies say the same, that this bot does not handle it; asking which one would
+            # only make the resident choose between two refusals.
+            if all(c.id.startswith(INTENT_PREFIX + OUTSIDE_PREFIX) for c in close):
+                return self._not_handled(best, ranked, text, forms)
             if topic and cards and all(self._gives_way(card, topic, forms) for card in cards):
                 return self._not_handled(topic, ranked, text, forms)
             # ... and the card, when the topic is close only by its likeness and the question

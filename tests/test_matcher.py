@@ -188,6 +188,18 @@ def test_a_topic_not_handled_beside_cards_is_named_rather_than_asked_about(match
     assert (answer.kind, answer.id) == ("intent", "outside-kokuho-zei")
 
 
+def test_two_topics_not_handled_and_nothing_else_get_one_refusal_not_a_question(matcher):
+    # School health check-ups: the school topic or the health one? Both replies say this
+    # bot does not handle it; "which one?" would only offer two refusals.
+    question = "就学児健診の日程が決まっているなら早く知らせてほしいです。"
+    _, ranked = matcher.rank(question)
+    first, second = ranked[:2]
+    assert {first.id, second.id} == {"intent:outside-kyushoku", "intent:outside-kenko"}
+    assert first.score - second.score <= matcher.thresholds.clarify_margin  # close enough to ask
+    answer = matcher.match(question)
+    assert (answer.kind, answer.id) == ("intent", first.id.removeprefix("intent:"))
+
+
 def test_a_topic_close_only_by_its_likeness_leaves_the_named_card(matcher):
     # 児童扶養手当's application is not handled here (only its 現況届 is); 児童手当's is, and
     # one character apart, the topic comes close: the card whose words were written wins.
