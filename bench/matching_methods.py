@@ -367,6 +367,7 @@ def methods(catalogue: Catalogue, only: set[str] | None = None) -> dict[str, tup
         try:
             found["classifier-0.1"] = (ClassifierBonus(today, 0.1), english)
             found["classifier-0.2"] = (ClassifierBonus(today, 0.2), english)
+            found["classifier-0.3"] = (ClassifierBonus(today, 0.3), english)
         except ImportError as error:
             print(f"(classifier skipped: {error})", file=sys.stderr)
     if only:
