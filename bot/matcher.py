@@ -31,7 +31,7 @@ from typing import Literal
 from rapidfuzz import fuzz, process
 
 from bot.catalogue import Catalogue
-from bot.normalize import Forms, Normalizer, fold_parts
+from bot.normalize import Forms, Normalizer, fold_parts, meant_part
 from bot.overlap import Overlap, pairs
 
 Kind = Literal["procedure", "intent", "clarify", "fallback"]
@@ -283,6 +283,7 @@ class Matcher:
     # --- matching ---------------------------------------------------------------------
     def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
         """The `limit` entries with the most evidence, best first."""
+        text = meant_part(text)  # 医療費じゃなくて保育の認定: 保育の認定 is asked about
         forms, parts = self.normalize.read(text)
         t = self.thresholds
         if len(forms.surface) < t.min_chars and len(forms.reading) < t.min_chars:

@@ -189,6 +189,19 @@ _LIST_COMMAS = {"、", "，", ","}
 _NOUNS = {"名詞", "接尾辞", "接頭辞"}
 
 
+# 「…じゃなくて」: what follows is what the resident means. Not 「じゃなくても」 (even if not).
+_NOT_THIS = re.compile(r"(?:じゃなくて|ではなくて|じゃなく|ではなく|でなくて|でなく)(?![てっ]?も)")
+
+
+def meant_part(text: str) -> str:
+    """What `text` asks about once the resident has said what they do not mean: 「子どもの
+    医療費じゃなくて保育の認定を受けたい」 is about 保育の認定. Unchanged when nothing is set
+    aside, or too little follows to match on (4 characters)."""
+    parts = _NOT_THIS.split(text)
+    rest = parts[-1].strip(" 、,。")
+    return rest if len(parts) > 1 and len(rest) >= 4 else text
+
+
 def coordinated_parts(text: str) -> list[str]:
     """`text` cut where it names one more thing: at 「と」「や」 after a noun, at 「及び」
     「and」, at a comma between two nouns. Parts are as written; a message naming one

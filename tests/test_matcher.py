@@ -188,6 +188,14 @@ def test_a_topic_not_handled_beside_cards_is_named_rather_than_asked_about(match
     assert (answer.kind, answer.id) == ("intent", "outside-kokuho-zei")
 
 
+def test_the_thing_a_resident_says_they_do_not_mean_is_not_answered(matcher):
+    # 子どもの医療費 alone is a topic not handled; the resident wants the nursery certificate.
+    assert matcher.match("子どもの医療費").id == "outside-iryo"
+    answer = matcher.match("子どもの医療費じゃなくて保育の認定を受けたい")
+    assert (answer.kind, answer.id) == ("procedure", "kodomo-shikyu-nintei")
+    assert answer.text == "子どもの医療費じゃなくて保育の認定を受けたい"  # kept as asked
+
+
 def test_two_topics_not_handled_and_nothing_else_get_one_refusal_not_a_question(matcher):
     # School health check-ups: the school topic or the health one? Both replies say this
     # bot does not handle it; "which one?" would only offer two refusals.

@@ -1,6 +1,6 @@
 """How resident text is folded before matching."""
 
-from bot.normalize import Normalizer, fold, reading_of
+from bot.normalize import Normalizer, fold, meant_part, reading_of
 
 normalize = Normalizer([("印鑑", ["はんこ", "ハンコ"]), ("マイナンバーカード", ["マイナカード"])])
 
@@ -58,3 +58,13 @@ def test_a_short_kana_word_is_not_found_at_the_end_of_another():
     # ... but where a word starts, it is still the resident's word for a phone.
     assert normalize("ケータイをなくした").surface == normalize("スマートフォンをなくした").surface
     assert normalize("あたらしいけーたい").reading.endswith("スマトフオン")
+
+
+def test_what_a_resident_says_they_do_not_mean_is_set_aside():
+    assert meant_part("子どもの医療費じゃなくて保育の認定を受けたい") == "保育の認定を受けたい"
+    assert meant_part("住民票ではなく、戸籍謄本がほしい") == "戸籍謄本がほしい"
+    # 「じゃなくても」 is "even if not": nothing is set aside.
+    assert meant_part("印鑑登録って本人じゃなくてもできる？") == "印鑑登録って本人じゃなくてもできる？"
+    assert meant_part("本人でなくても取れますか") == "本人でなくても取れますか"
+    # Too little left to match on: the whole question is kept.
+    assert meant_part("住民票じゃなくて、ね") == "住民票じゃなくて、ね"
