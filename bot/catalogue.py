@@ -398,6 +398,16 @@ class Catalogue:
         return tuple(sorted(listed, key=lambda p: first.index(p.id) if p.id in first else len(first)))
 
 
+# In a keyword, 「…」 (or three dots) separates words that count when the question has them
+# all, apart and in any order: 住民票…移 meets 住民票はいつまでに移せば (bot/matcher.py).
+WORDS_APART = re.compile(r"…|\.\.\.")
+
+
+def _word_apart(part: str) -> bool:
+    """A word of a keyword written with 「…」: two characters or more, or one kanji (移 of 移す)."""
+    return len(part) >= 2 or (len(part) == 1 and "\u4e00" <= part <= "\u9fff")
+
+
 class CatalogueError(Exception):
     """The catalogue has errors; `problems` says where, for staff."""
 
@@ -705,7 +715,7 @@ class _Reader:
             processing=self._text(("processing",), required=False, nullable=True),
             contact=self._contact(facts),
             related=self._texts(("related",)),
-            keywords=self._texts(("keywords",), required=True),
+            keywords=self._keywords(("keywords",), required=True),
             examples=examples,
             note=self._text(("note",), required=False, nullable=True),
             source=self._sources(),
@@ -800,7 +810,7 @@ class _Reader:
             id=intent_id,
             title=self._text(("title",)) or "",
             reply=self._text(("reply",)) or "",
-            keywords=self._texts(("keywords",)),
+            keywords=self._keywords(("keywords",)),
             examples=self._texts(("examples",), required=True),
             source=self._sources(),
             reviewed=self._reviewed(),
@@ -1084,6 +1094,15 @@ class _Reader:
         texts = [t for index, _ in enumerate(items) if (t := self._text((*at, index)))]
         self._unique(texts, *at)
         return tuple(texts)
+
+    def _keywords(self, at: FieldPath, required: bool = False) -> tuple[str, ...]:
+        keywords = self._texts(at, required=required)
+        for index, keyword in enumerate(keywords):
+            parts = WORDS_APART.split(keyword)
+            if len(parts) > 1 and not all(_word_apart(part.strip()) for part in parts):
+                self._problem((*at, index), "「…」の前とあとには、2文字以上のことばか"
+                                            "漢字1字を書いてください（例: 住民票…移）")
+        return keywords
 
     def _list(self, at: FieldPath, required: bool = False) -> list[Any]:
         value = self._value(at)

@@ -30,7 +30,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.catalogue import Catalogue
+from bot.catalogue import WORDS_APART, Catalogue
 from bot.normalize import Forms, Normalizer, fold_parts, meant_part
 from bot.overlap import Overlap, pairs
 
@@ -162,6 +162,8 @@ class _Doc:
     role: str  # title | label | keyword | example
     text: str  # as written, for explanations
     forms: Forms
+    # A keyword written 「住民票…移」: its words, each to be found in the question, apart.
+    parts: tuple[Forms, ...] = ()
 
 
 @dataclass
@@ -206,7 +208,9 @@ class Matcher:
         (EnglishMatcher compares words instead, and builds its own.)"""
         thresholds = self.thresholds
         self.terms = [d for entry in self.entries for d in entry.docs if d.role != "example"
-                      and len(d.forms.surface) >= thresholds.term_min_chars]
+                      and not d.parts and len(d.forms.surface) >= thresholds.term_min_chars]
+        self._together = [d for entry in self.entries for d in entry.docs if d.parts]
+        self._together_texts = {d.text for d in self._together}
         # Which keyword lengths count only where the question has the keyword as written (one
         # typo in 3 characters is another word; _may_align), worked out once for every length.
         longest_term = max((len(text) for d in self.terms for text in (d.forms.surface, d.forms.reading)),
@@ -215,7 +219,7 @@ class Matcher:
                           for length in range(longest_term + 1)]
         self._term_index = (_GramIndex([d.forms.surface for d in self.terms], self._verbatim.__getitem__),
                             _GramIndex([d.forms.reading for d in self.terms], self._verbatim.__getitem__))
-        self._term_weight = self._specificity()
+        self._term_weight, self._together_weight = self._specificity()
         self.overlap = Overlap([[d.forms for d in entry.docs] for entry in self.entries])
         # The entries using each bigram (of either form), as the bits of an int (bit i: entry
         # i), to find the entries sharing enough bigrams with a question (_sharing).
@@ -234,6 +238,7 @@ class Matcher:
                          for surfaces, readings, _ in self._choices]
         self._longest = [max(lengths, default=0) for lengths in self._lengths]
         self._term_forms = {d.text: d.forms for d in self.terms}
+        self._term_forms.update({d.text: d.parts[0] for d in self._together})  # where it starts
         acts = {self.normalize(word).surface for word in ACT_WORDS}
         self._acts = {d.text for d in self.terms if d.forms.surface in acts}
 
@@ -250,11 +255,14 @@ class Matcher:
             forms = self.normalize(text)
             if forms.surface and forms.surface not in seen:
                 seen.add(forms.surface)
-                entry.docs.append(_Doc(index, role, text, forms))
+                words = WORDS_APART.split(text) if role == "keyword" else [text]
+                parts = tuple(self.normalize(word) for word in words) if len(words) > 1 else ()
+                entry.docs.append(_Doc(index, role, text, forms, parts))
         self.entries.append(entry)
 
-    def _specificity(self) -> list[float]:
-        """Weight of each term: longer and rarer (in fewer entries) weighs more."""
+    def _specificity(self) -> tuple[list[float], list[float]]:
+        """Weight of each term, then of each keyword of words apart (住民票…移): longer and
+        rarer (in fewer entries) weighs more."""
         total = len(self.entries)
         texts = [("\n".join(d.forms.surface for d in e.docs), "\n".join(d.forms.reading for d in e.docs))
                  for e in self.entries]
@@ -278,7 +286,13 @@ class Matcher:
                 owners[key] = len(containing(key[0], 0) | containing(key[1], 1))
             idf = math.log(1 + total / max(1, owners[key]))
             weights.append(idf * min(len(term.forms.reading), 8) / 4)
-        return weights
+        together = []
+        for term in self._together:
+            holding = set.intersection(*(containing(p.surface, 0) | containing(p.reading, 1)
+                                         for p in term.parts))
+            idf = math.log(1 + total / max(1, len(holding)))
+            together.append(idf * min(sum(len(p.reading) for p in term.parts), 8) / 4)
+        return weights, together
 
     # --- matching ---------------------------------------------------------------------
     def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
@@ -478,7 +492,8 @@ class Matcher:
             if self.entries[index].id.startswith(INTENT_PREFIX):
                 continue
             for word in words:
-                found[word] = self._term_forms[word]
+                if word not in self._together_texts:  # words apart: no one thing asked about
+                    found[word] = self._term_forms[word]
         exact = {word: f for word, f in found.items()
                  if (f.surface and f.surface in forms.surface)
                  or (len(f.reading) >= 4 and f.reading in forms.reading)}
@@ -619,6 +634,12 @@ class Matcher:
                 word = term.forms.reading or term.text
                 shown, before, exact = owner.get(word, (term.text, 0.0, False))
                 owner[word] = (shown, max(before, weight), exact or score == 100.0)
+        # Keywords of words apart (住民票…移): each word in the question, anywhere.
+        for position, term in enumerate(self._together):
+            if all((p.surface and p.surface in forms.surface)
+                   or (len(p.reading) >= 3 and p.reading in forms.reading) for p in term.parts):
+                word = "…".join(p.reading or p.surface for p in term.parts)
+                found.setdefault(term.owner, {})[word] = (term.text, self._together_weight[position], True)
         # Words the question wrote exactly, whichever entry they belong to: another entry's
         # keyword only resembling one of them is not in the question (国民健康保険 ≠ …保険税).
         written = {word for matched in found.values() for word, (_, _, exact) in matched.items() if exact}

@@ -77,6 +77,7 @@ def test_yaml_syntax_errors_name_the_line(tree: Path):
     ("reviewed: 2026-11-30", "reviewed: いつか", "reviewed: 確認した日を"),
     ("fee: juminhyo", "fee: juminhyo\nfee: 300円", "fee: 同じ項目が2回"),
     ("channels:\n  - kind: counter", "channels:\n  - kind: fax", "channels[0].kind: 「fax」は使えません"),
+    ("keywords:\n  - ", "keywords:\n  - 住民票…す\n  - ", "keywords[0]: 「…」の前とあとには"),
 ])
 def test_each_kind_of_mistake_is_reported_at_its_line(tree: Path, old: str, new: str, expected: str):
     path = tree / "procedures/shomeisho/juminhyo.yaml"

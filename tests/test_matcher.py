@@ -188,6 +188,16 @@ def test_a_topic_not_handled_beside_cards_is_named_rather_than_asked_about(match
     assert (answer.kind, answer.id) == ("intent", "outside-kokuho-zei")
 
 
+def test_a_keyword_of_words_apart_meets_them_anywhere_in_the_question(matcher):
+    # The moving card's keyword 住民票…移: the words apart, any verb form, any order.
+    for question in ("住民票はいつまでに移せばいいですか", "就職で東京へ。住民票は必ず移さないとだめ？",
+                     "移した住民票は戻せますか"):
+        answer = matcher.match(question)
+        assert (answer.kind, answer.id) == ("procedure", "hikkoshi"), question
+        assert "住民票…移" in answer.candidates[0].found
+    assert matcher.match("住民票を取りたい").id == "juminhyo"  # one word alone is not it
+
+
 def test_the_thing_a_resident_says_they_do_not_mean_is_not_answered(matcher):
     # 子どもの医療費 alone is a topic not handled; the resident wants the nursery certificate.
     assert matcher.match("子どもの医療費").id == "outside-iryo"
