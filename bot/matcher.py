@@ -220,18 +220,21 @@ class Matcher:
         self._term_index = (_GramIndex([d.forms.surface for d in self.terms], self._verbatim.__getitem__),
                             _GramIndex([d.forms.reading for d in self.terms], self._verbatim.__getitem__))
         self._term_weight, self._together_weight = self._specificity()
-        self.overlap = Overlap([[d.forms for d in entry.docs] for entry in self.entries])
+        self.overlap = Overlap([_said_forms(entry) for entry in self.entries])
         # The entries using each bigram (of either form), as the bits of an int (bit i: entry
         # i), to find the entries sharing enough bigrams with a question (_sharing).
         self._pair_entries: dict[str, int] = {}
         for index, entry in enumerate(self.entries):
-            for gram in set(chain.from_iterable(pairs(d.forms.surface) + pairs(d.forms.reading)
-                                                for d in entry.docs)):
+            said = _said_forms(entry)
+            for gram in set(chain.from_iterable(pairs(f.surface) + pairs(f.reading) for f in said)):
                 self._pair_entries[gram] = self._pair_entries.get(gram, 0) | 1 << index
         # Each entry's texts as the flat lists rapidfuzz takes, built once, not per question.
-        self._choices = [([d.forms.surface for d in e.docs], [d.forms.reading for d in e.docs],
-                          [d.text for d in e.docs]) for e in self.entries]
-        self._said = [("\n".join(surfaces), "\n".join(readings)) for surfaces, readings, _ in self._choices]
+        # (A keyword of words apart is no text to resemble.)
+        self._choices = [([d.forms.surface for d in docs], [d.forms.reading for d in docs],
+                          [d.text for d in docs])
+                         for docs in ([d for d in e.docs if not d.parts] for e in self.entries)]
+        self._said = [("\n".join(f.surface for f in forms), "\n".join(f.reading for f in forms))
+                      for forms in map(_said_forms, self.entries)]
         # The length of each text (the longer of its two forms) and of each entry's longest:
         # a question much longer resembles none of them (_resemblance).
         self._lengths = [[max(len(s), len(r)) for s, r in zip(surfaces, readings, strict=True)]
@@ -716,6 +719,12 @@ class _GramIndex:
             found.append((rank, position))
         found.sort()
         return [(self.terms[p], p) for _, p in found]
+
+
+def _said_forms(entry: _Entry) -> list[Forms]:
+    """What an entry says, text by text; a keyword of words apart (住民票…移) is its words, not
+    the text they make when joined."""
+    return [forms for doc in entry.docs for forms in (doc.parts or (doc.forms,))]
 
 
 def _kanji_replaced(keyword: str, query: str, start: int, end: int) -> bool:

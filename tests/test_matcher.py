@@ -196,6 +196,9 @@ def test_a_keyword_of_words_apart_meets_them_anywhere_in_the_question(matcher):
         assert (answer.kind, answer.id) == ("procedure", "hikkoshi"), question
         assert "住民票…移" in answer.candidates[0].found
     assert matcher.match("住民票を取りたい").id == "juminhyo"  # one word alone is not it
+    # Joined, its words are no text a question could resemble (固定資産税…被害 is not
+    # 固定資産税の支払い方法): only the whole keywords and examples are compared whole.
+    assert all("…" not in text for *_, texts in matcher._choices for text in texts)
 
 
 def test_the_thing_a_resident_says_they_do_not_mean_is_not_answered(matcher):

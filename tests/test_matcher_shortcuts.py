@@ -12,7 +12,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from bot import content
-from bot.matcher import THRESHOLDS, Matcher, _GramIndex, _may_align, _pair_set
+from bot.matcher import THRESHOLDS, Matcher, _GramIndex, _may_align, _pair_set, _said_forms
 from bot.normalize import Normalizer, word_parts
 
 DEV = Path(__file__).resolve().parent / "data" / "dev.jsonl"
@@ -89,7 +89,7 @@ def test_one_reading_of_a_question_gives_its_forms_and_its_words() -> None:
 
 def test_the_entries_sharing_bigrams_are_those_a_count_finds(matcher: Matcher) -> None:
     questions = [json.loads(line)["text"] for line in DEV.read_text(encoding="utf-8").splitlines() if line]
-    used = [set().union(*(_pair_set(d.forms.surface) | _pair_set(d.forms.reading) for d in entry.docs))
+    used = [set().union(*(_pair_set(f.surface) | _pair_set(f.reading) for f in _said_forms(entry)))
             for entry in matcher.entries]
     for question in questions[:40]:
         forms = matcher.normalize(question)
