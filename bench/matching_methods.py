@@ -42,7 +42,7 @@ bench/data/sudachi-synonyms/, Apache-2.0):
   synonym group holds it and a word the catalogue uses (死去 -> 死亡), is joined by that word;
 - sudachi-synonyms-if-unsure: the same, only when today's matcher would fall back or ask.
 
-Tenth round (2026-12-04): a classifier trained on the catalogue's own texts (ClassifierBonus):
+Tenth round (2026-12-04): a classifier trained on the catalogue's own texts (Classifier, ClassifierBonus):
 - classifier-0.1, classifier-0.2: its probability for each entry, as 10 or 20 points at most,
   added to today's scores before today's decisions (needs scikit-learn, not a bot dependency).
 
@@ -271,20 +271,16 @@ class MeaningIfUnsure:
         return settle(self.inner.match(text), lambda: self.meaning.closeness(self.query(text)), self.rules)
 
 
-class ClassifierBonus(MeaningEvidence):
+class Classifier:
     """Tenth round: a classifier trained on the catalogue's own texts (titles, labels, keywords,
-    examples; no question of any set), its probability for each entry added to the matcher's
-    score as points (weight x 100 x p), then the matcher's decisions on the new scores.
-    Character 1-3-grams (TF-IDF, sublinear) of both forms (surface and reading), multinomial
-    logistic regression (C=10). Needs scikit-learn (`.venv/bin/pip install scikit-learn`), which
-    the bot does not depend on; skipped when it is not installed."""
+    examples; no question of any set). Character 1-3-grams (TF-IDF, sublinear) of both forms
+    (surface and reading), multinomial logistic regression (C=10). Needs scikit-learn
+    (`.venv/bin/pip install scikit-learn`), which the bot does not depend on."""
 
-    def __init__(self, matcher: Matcher, weight: float) -> None:
+    def __init__(self, matcher: Matcher) -> None:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
-        self.inner, self.weight = matcher, weight
-        self.thresholds, self.normalize = matcher.thresholds, matcher.normalize
         texts = [(f"{d.forms.surface} {d.forms.reading}", e.id) for e in matcher.entries for d in e.docs]
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
         features = self.vectorizer.fit_transform([text for text, _ in texts])
@@ -294,10 +290,19 @@ class ClassifierBonus(MeaningEvidence):
         row = self.model.predict_proba(self.vectorizer.transform([f"{forms.surface} {forms.reading}"]))[0]
         return dict(zip(self.model.classes_, row, strict=True))
 
+
+class ClassifierBonus(MeaningEvidence):
+    """The classifier's probability for each entry added to the matcher's score as points
+    (weight x 100 x p), then the matcher's decisions on the new scores."""
+
+    def __init__(self, matcher: Matcher, classifier: Classifier, weight: float) -> None:
+        self.inner, self.classifier, self.weight = matcher, classifier, weight
+        self.thresholds, self.normalize = matcher.thresholds, matcher.normalize
+
     def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
         forms, ranked = self.inner.rank(text, limit=max(limit, 10))
         if ranked and self.weight:
-            p = self.probabilities(forms)
+            p = self.classifier.probabilities(forms)
             ranked = [replace(c, score=round(min(100.0, c.score + self.weight * 100 * p.get(c.id, 0.0)), 1))
                       for c in ranked]
             ranked.sort(key=lambda c: (-c.score, c.id))
@@ -365,11 +370,12 @@ def methods(catalogue: Catalogue, only: set[str] | None = None) -> dict[str, tup
             found["ginza-vectors-if-unsure"] = (Expanded(today, expander, only_if_unsure=True), english)
     if not only or any(name.startswith("classifier") for name in only):
         try:
-            found["classifier-0.1"] = (ClassifierBonus(today, 0.1), english)
-            found["classifier-0.2"] = (ClassifierBonus(today, 0.2), english)
-            found["classifier-0.3"] = (ClassifierBonus(today, 0.3), english)
+            classifier = Classifier(today)  # trained once, for every weight
         except ImportError as error:
             print(f"(classifier skipped: {error})", file=sys.stderr)
+        else:
+            for weight in (0.1, 0.2, 0.3):
+                found[f"classifier-{weight}"] = (ClassifierBonus(today, classifier, weight), english)
     if only:
         found = {k: v for k, v in found.items() if k in only}
     return found

@@ -211,6 +211,10 @@ class Matcher:
                       and not d.parts and len(d.forms.surface) >= thresholds.term_min_chars]
         self._together = [d for entry in self.entries for d in entry.docs if d.parts]
         self._together_texts = {d.text for d in self._together}
+        said = [_said_forms(entry) for entry in self.entries]
+        # What each entry says, as two texts (surface, reading): where a word is looked for.
+        self._said = [("\n".join(f.surface for f in forms), "\n".join(f.reading for f in forms))
+                      for forms in said]
         # Which keyword lengths count only where the question has the keyword as written (one
         # typo in 3 characters is another word; _may_align), worked out once for every length.
         longest_term = max((len(text) for d in self.terms for text in (d.forms.surface, d.forms.reading)),
@@ -220,21 +224,18 @@ class Matcher:
         self._term_index = (_GramIndex([d.forms.surface for d in self.terms], self._verbatim.__getitem__),
                             _GramIndex([d.forms.reading for d in self.terms], self._verbatim.__getitem__))
         self._term_weight, self._together_weight = self._specificity()
-        self.overlap = Overlap([_said_forms(entry) for entry in self.entries])
+        self.overlap = Overlap(said)
         # The entries using each bigram (of either form), as the bits of an int (bit i: entry
         # i), to find the entries sharing enough bigrams with a question (_sharing).
         self._pair_entries: dict[str, int] = {}
-        for index, entry in enumerate(self.entries):
-            said = _said_forms(entry)
-            for gram in set(chain.from_iterable(pairs(f.surface) + pairs(f.reading) for f in said)):
+        for index, forms in enumerate(said):
+            for gram in set(chain.from_iterable(pairs(f.surface) + pairs(f.reading) for f in forms)):
                 self._pair_entries[gram] = self._pair_entries.get(gram, 0) | 1 << index
         # Each entry's texts as the flat lists rapidfuzz takes, built once, not per question.
         # (A keyword of words apart is no text to resemble.)
         self._choices = [([d.forms.surface for d in docs], [d.forms.reading for d in docs],
                           [d.text for d in docs])
                          for docs in ([d for d in e.docs if not d.parts] for e in self.entries)]
-        self._said = [("\n".join(f.surface for f in forms), "\n".join(f.reading for f in forms))
-                      for forms in map(_said_forms, self.entries)]
         # The length of each text (the longer of its two forms) and of each entry's longest:
         # a question much longer resembles none of them (_resemblance).
         self._lengths = [[max(len(s), len(r)) for s, r in zip(surfaces, readings, strict=True)]
@@ -267,8 +268,7 @@ class Matcher:
         """Weight of each term, then of each keyword of words apart (住民票…移): longer and
         rarer (in fewer entries) weighs more."""
         total = len(self.entries)
-        texts = [("\n".join(d.forms.surface for d in e.docs), "\n".join(d.forms.reading for d in e.docs))
-                 for e in self.entries]
+        texts = self._said
         # Only entries holding every bigram of a term can contain it: look those up, then check.
         holders: list[dict[str, set[int]]] = [{}, {}]
         for index, pair in enumerate(texts):
