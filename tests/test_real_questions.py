@@ -128,3 +128,15 @@ def test_the_sets_are_large_enough_to_measure_with():
     assert sum(not c["expect"] for c in cases) >= 60
     assert sum(c["lang"] == "en" for c in cases) >= 30
     assert len({c["source"] for c in cases}) >= 100
+
+
+def test_second_labels_are_of_development_questions_and_catalogue_ids(catalogue):
+    # bench/label_agreement.py: a second labeller's labels of a sample of development halves.
+    known = {p.id for p in catalogue.procedures}
+    for path in (DATA.parents[1] / "bench" / "data" / "second-labels").glob("*.jsonl"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            name, part = row["set"].rsplit("-", 1)
+            assert part == "dev" and name in COLLECTIONS, row["set"]
+            assert row["text"] in {case["text"] for case in read(name, part)}, row["text"]
+            assert row["second"] is None or set(row["second"]) <= known, row
