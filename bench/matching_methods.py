@@ -45,6 +45,9 @@ bench/data/sudachi-synonyms/, Apache-2.0):
 Tenth round (2026-12-04): a classifier trained on the catalogue's own texts (Classifier, ClassifierBonus):
 - classifier-0.1, classifier-0.2: its probability for each entry, as 10 or 20 points at most,
   added to today's scores before today's decisions (needs scikit-learn, not a bot dependency).
+Eleventh round (2026-12-04): the same classifier only where today's matcher is unsure
+(ClassifierIfUnsure): a fallback answers its best candidate, a clarify its offered entry, when
+the classifier agrees (its first entry, probability at least 0.3 or 0.5, 0.1 ahead of the next).
 
 ja-ginza needs `pip install --no-deps ja-ginza numpy msgpack` (its own dependencies would
 pull spaCy and an older SudachiPy); the method is skipped when it is not installed.
@@ -66,7 +69,7 @@ from bot import content
 from bot.catalogue import Catalogue
 from bot.english import English, content_of, english_catalogue
 from bot.evaluation import evaluate
-from bot.matcher import THRESHOLDS, Answer, Candidate, Matcher
+from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, THRESHOLDS, Answer, Candidate, Matcher
 from bot.normalize import Forms, Normalizer, _tokenizer
 from bot.semantic import Meaning, WhenUnsure, settle
 
@@ -309,6 +312,45 @@ class ClassifierBonus(MeaningEvidence):
         return forms, ranked[:limit]
 
 
+class ClassifierIfUnsure:
+    """Today's answer, changed only where it is unsure and the classifier agrees: a fallback
+    whose best candidate is a procedure scored at least `floor` answers it, and a clarify
+    answers one of its offered entries, when that entry is the classifier's first, with a
+    probability of at least `least`, and `lead` ahead of the next (of the others offered)."""
+
+    def __init__(self, matcher: Matcher, classifier: Classifier, least: float, lead: float,
+                 floor: float = 28.6) -> None:
+        self.inner, self.classifier = matcher, classifier
+        self.least, self.lead, self.floor = least, lead, floor
+        self.thresholds, self.normalize = matcher.thresholds, matcher.normalize
+
+    def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
+        return self.inner.rank(text, limit)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def match(self, text: str) -> Answer:
+        answer = self.inner.match(text)
+        if answer.kind not in ("fallback", "clarify") or not answer.forms or not answer.candidates:
+            return answer
+        p = self.classifier.probabilities(answer.forms)
+        first, second = sorted(p, key=p.__getitem__, reverse=True)[:2]
+        if answer.kind == "fallback":
+            best = answer.candidates[0]
+            if (best.id == first and not best.id.startswith(INTENT_PREFIX) and best.score >= self.floor
+                    and p[first] >= self.least and p[first] - p[second] >= self.lead):
+                return Answer.of(best, text, answer.forms)
+            return answer
+        offered = {c.id: c for c in answer.candidates}
+        if (first in offered and p[first] >= self.least
+                and all(p[first] - p.get(other, 0.0) >= self.lead for other in offered if other != first)):
+            if first.startswith(INTENT_PREFIX + OUTSIDE_PREFIX):
+                return self.inner._not_handled(offered[first], list(answer.candidates), text, answer.forms)
+            return Answer.of(offered[first], text, answer.forms)
+        return answer
+
+
 class EnglishLetters(Matcher):
     """English compared by letters, the Japanese way, as the bot did before the seventh round:
     the question's words that are not stop words, run together (content_of)."""
@@ -376,6 +418,8 @@ def methods(catalogue: Catalogue, only: set[str] | None = None) -> dict[str, tup
         else:
             for weight in (0.1, 0.2, 0.3):
                 found[f"classifier-{weight}"] = (ClassifierBonus(today, classifier, weight), english)
+            found["classifier-if-unsure"] = (ClassifierIfUnsure(today, classifier, 0.3, 0.1), english)
+            found["classifier-if-unsure-0.5"] = (ClassifierIfUnsure(today, classifier, 0.5, 0.1), english)
     if only:
         found = {k: v for k, v in found.items() if k in only}
     return found
