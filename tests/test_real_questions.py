@@ -60,6 +60,8 @@ COLLECTIONS = {  # name -> (split rule, language, date collected)
     "real-en-2026-12-04x": ("source", "en", "2026-12-04"),
     "real-2026-12-04y": ("source", "ja", "2026-12-04"),
     "real-2026-12-04z": ("source", "ja", "2026-12-04"),
+    "real-2026-12-04b": ("source", "ja", "2026-12-04"),
+    "real-en-2026-12-04b": ("source", "en", "2026-12-04"),
 }
 PARTS = [(name, part) for name in COLLECTIONS for part in ("dev", "blind")]
 FIELDS = {"text", "expect", "source", "lang", "collected"}
