@@ -60,6 +60,7 @@ COLLECTIONS = {  # name -> (split rule, language, date collected)
     "real-en-2026-12-04x": ("source", "en", "2026-12-04"),
     "real-2026-12-04y": ("source", "ja", "2026-12-04"),
     "real-2026-12-04z": ("source", "ja", "2026-12-04"),
+    "real-2026-12-04a": ("source", "ja", "2026-12-04"),
     "real-2026-12-04b": ("source", "ja", "2026-12-04"),
     "real-en-2026-12-04b": ("source", "en", "2026-12-04"),
 }
