@@ -23,12 +23,9 @@ card is worse than a miss). Both are measured on development halves only:
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -47,18 +44,14 @@ DATA = ROOT / "tests" / "data"
 TEAM_SETS = ("dev", "residents", "understanding-dev")
 
 
-def read(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
 def japanese_halves() -> list[Path]:
     return [p for p in sorted(DATA.glob("real-*-dev.jsonl")) if not p.name.startswith("real-en-")]
 
 
-def evidence_row(matcher: Matcher, text: str) -> list[float] | None:
-    """The answer's own evidence, when the answer is a card."""
+def evidence_row(matcher: Matcher, text: str) -> tuple[str, list[float]] | None:
+    """The card answered and its own evidence, when the answer is a card."""
     answer = matcher.match(text)
-    if answer.kind != "procedure":
+    if answer.kind != "procedure" or answer.id is None:
         return None
     forms, ranked = matcher.rank(text, limit=5)
     best = next(c for c in ranked if c.id == answer.id)
@@ -70,9 +63,9 @@ def evidence_row(matcher: Matcher, text: str) -> list[float] | None:
     pairs = _pair_set(forms.surface)
     said = matcher._said[matcher._position[answer.id]][0]
     covered = sum(pair in said for pair in pairs) / max(1, len(pairs))
-    return [answer.score, *points, second, answer.score - second, topic, len(best.found),
-            float(matcher.names_a_thing(best)), len(best.unexplained), math.log1p(len(forms.surface)),
-            covered]
+    return answer.id, [answer.score, *points, second, answer.score - second, topic, len(best.found),
+                       float(matcher.names_a_thing(best)), len(best.unexplained),
+                       math.log1p(len(forms.surface)), covered]
 
 
 def gate_table(name: str, chance: list[float], right: list[bool], wrong: list[bool],
@@ -95,11 +88,10 @@ def answer_evidence_gate(conversation: Conversation) -> None:
     matcher = conversation.matcher
     rows, right, wrong = [], [], []
     for path in [*japanese_halves(), *(DATA / f"{name}.jsonl" for name in TEAM_SETS)]:
-        for case in read(path):
-            row = None if is_english(case["text"]) else evidence_row(matcher, case["text"])
-            answer_id = matcher.match(case["text"]).id if row else None
-            if row and (not case["expect"] or answer_id in case["expect"]):
-                rows.append(row)
+        for case in on_arrival.read(path):
+            card = None if is_english(case["text"]) else evidence_row(matcher, case["text"])
+            if card and (not case["expect"] or card[0] in case["expect"]):
+                rows.append(card[1])
                 right.append(bool(case["expect"]))
                 wrong.append(not case["expect"])
     model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=5000, class_weight="balanced"))
@@ -115,7 +107,8 @@ def scope_gate(conversation: Conversation) -> None:
 
     matcher = conversation.matcher
     halves = japanese_halves()
-    cases = [(path.name, case) for path in halves for case in read(path) if not is_english(case["text"])]
+    cases = [(path.name, case) for path in halves for case in on_arrival.read(path)
+             if not is_english(case["text"])]
     texts = [matcher.normalize(case["text"]).surface for _, case in cases]
     in_scope = [bool(case["expect"]) for _, case in cases]
     groups = [name for name, _ in cases]
@@ -125,19 +118,22 @@ def scope_gate(conversation: Conversation) -> None:
         return vectorizer, LogisticRegression(C=c, max_iter=5000)
 
     # On arrival: each half as the commit that added it answered it.
-    arrived: dict[tuple[str, str], dict[str, Any]] = {}
-    with tempfile.TemporaryDirectory() as temporary:
-        for path in halves:
-            commit = on_arrival.added_by(path)
-            tree = Path(temporary) / commit
-            if not tree.exists():
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit],
-                               capture_output=True, check=True)
-            half = read(path)
-            for case, answer in zip(half, on_arrival.answers(tree, half) or [], strict=False):
-                arrived[path.name, case["text"]] = answer
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=True)
-    today = [matcher.match(case["text"]) for _, case in cases]
+    first = {(half.name, case["text"]): answer for half, case, answer in on_arrival.arrived(halves)}
+    seen = [(i, case, first[name, case["text"]]) for i, (name, case) in enumerate(cases)
+            if (name, case["text"]) in first]
+    today = [(matcher.match(case["text"]), case) for _, case in cases]
+    # Which cards were right, which wrong (an off-topic question): on arrival, then today.
+    arrival_right = [a["kind"] == "procedure" and a["id"] in (case["expect"] or []) for _, case, a in seen]
+    arrival_wrong = [a["kind"] == "procedure" and not case["expect"] for _, case, a in seen]
+    today_right = [a.kind == "procedure" and a.id in (case["expect"] or []) for a, case in today]
+    today_wrong = [a.kind == "procedure" and not case["expect"] for a, case in today]
+    # The team's right answers, with their scores and folded texts (the gates only withhold cards).
+    team: dict[str, list[tuple[float, str]]] = {}
+    for name in TEAM_SETS:
+        team[name] = [(answer.score, matcher.normalize(case["text"]).surface)
+                      for case in on_arrival.read(DATA / f"{name}.jsonl")
+                      if case["expect"] and not is_english(case["text"])
+                      and (answer := matcher.match(case["text"])).id in case["expect"]]
     for c in (1.0, 3.0, 10.0):
         chance = [0.0] * len(cases)
         for train, test in GroupKFold(n_splits=len(set(groups))).split(texts, in_scope, groups):
@@ -147,33 +143,21 @@ def scope_gate(conversation: Conversation) -> None:
             for i, p in zip(test, scored, strict=True):
                 chance[i] = float(p)
         print(f"The question's scope, C = {c} (group cross-validation by collection):")
-        seen = [i for i, (name, case) in enumerate(cases) if (name, case["text"]) in arrived]
-        answers = [arrived[cases[i][0], cases[i][1]["text"]] for i in seen]
-        pairs = list(zip(today, (case for _, case in cases), strict=True))
         vectorizer, regression = model(c)
         regression.fit(vectorizer.fit_transform(texts), in_scope)
         for below in (101.0, 60.0):  # every card, then only cards scored under 60
             held = f"cards scored under {below:.0f}" if below <= 100 else "every card"
             gate_table(f"answers on arrival, {held}",
-                       [chance[i] if a["score"] < below else 1.0 for i, a in zip(seen, answers, strict=True)],
-                       [a["kind"] == "procedure" and a["id"] in (cases[i][1]["expect"] or [])
-                        for i, a in zip(seen, answers, strict=True)],
-                       [a["kind"] == "procedure" and not cases[i][1]["expect"]
-                        for i, a in zip(seen, answers, strict=True)], (0.2, 0.3, 0.4))
+                       [chance[i] if a["score"] < below else 1.0 for i, _, a in seen],
+                       arrival_right, arrival_wrong, (0.2, 0.3, 0.4))
             gate_table(f"today's answers, {held}",
-                       [p if a.score < below else 1.0 for p, (a, _) in zip(chance, pairs, strict=True)],
-                       [a.kind == "procedure" and a.id in (case["expect"] or []) for a, case in pairs],
-                       [a.kind == "procedure" and not case["expect"] for a, case in pairs], (0.2, 0.3, 0.4))
-            for name in TEAM_SETS:
-                team = [case for case in read(DATA / f"{name}.jsonl")
-                        if case["expect"] and not is_english(case["text"])]
-                right = [case for case in team if (a := matcher.match(case["text"])).id in case["expect"]
-                         and a.score < below]
-                chance_team = regression.predict_proba(
-                    vectorizer.transform([matcher.normalize(case["text"]).surface for case in right]))[:, 1] \
-                    if right else []
+                       [p if a.score < below else 1.0 for p, (a, _) in zip(chance, today, strict=True)],
+                       today_right, today_wrong, (0.2, 0.3, 0.4))
+            for name, right in team.items():
+                folded = [text for score, text in right if score < below]
+                chance_team = regression.predict_proba(vectorizer.transform(folded))[:, 1] if folded else []
                 lost = " / ".join(str(sum(p < bar for p in chance_team)) for bar in (0.2, 0.3, 0.4))
-                print(f"    {name} (trained on every half), right {held}: {len(right)},"
+                print(f"    {name} (trained on every half), right {held}: {len(folded)},"
                       f" lost under 0.2 / 0.3 / 0.4: {lost}")
 
 

@@ -61,6 +61,32 @@ def outcome(case: dict, answer: dict) -> str:
     return "in scope, right" if got in expect else "in scope, not right"
 
 
+def read(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def arrived(halves: list[Path]) -> list[tuple[Path, dict, dict]]:
+    """Each question of `halves` with the answer of the commit that added its half (halves whose
+    commit has no `ask --root` are left out, and said so)."""
+    found = []
+    with tempfile.TemporaryDirectory() as temporary:
+        for half in halves:
+            commit = added_by(half)
+            tree = Path(temporary) / commit
+            if not tree.exists():
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit],
+                               capture_output=True, check=True)
+            cases = read(half)
+            got = answers(tree, cases)
+            if got is None:
+                print(f"{half.name}: skipped ({commit} has no `ask --root`)")
+                continue
+            found += [(half, case, answer) for case, answer in zip(cases, got, strict=True)]
+            print(f"{half.name}: {len(cases)} questions, by {commit}")
+    subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=True)  # the trees are gone
+    return found
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--english", action="store_true")
@@ -69,30 +95,15 @@ def main() -> None:
     totals: Counter[str] = Counter()
     bands: dict[tuple[int, int], Counter[str]] = {band: Counter() for band in BANDS}
     clarifies: Counter[str] = Counter()
-    with tempfile.TemporaryDirectory() as temporary:
-        for half in halves:
-            commit = added_by(half)
-            tree = Path(temporary) / commit
-            if not tree.exists():
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), commit],
-                               capture_output=True, check=True)
-            lines = half.read_text(encoding="utf-8").splitlines()
-            cases = [json.loads(line) for line in lines if line.strip()]
-            got = answers(tree, cases)
-            if got is None:
-                print(f"{half.name}: skipped ({commit} has no `ask --root`)")
-                continue
-            for case, answer in zip(cases, got, strict=True):
-                result = outcome(case, answer)
-                totals["in scope" if case["expect"] else "off-topic"] += 1
-                totals[result] += 1
-                if answer["kind"] == "clarify":
-                    clarifies[result] += 1
-                elif answer["kind"] == "procedure":
-                    band = next(b for b in BANDS if b[0] <= answer["score"] < b[1])
-                    bands[band][result] += 1
-            print(f"{half.name}: {len(cases)} questions, by {commit}")
-    subprocess.run(["git", "-C", str(ROOT), "worktree", "prune"], check=True)  # the trees are gone
+    for _, case, answer in arrived(halves):
+        result = outcome(case, answer)
+        totals["in scope" if case["expect"] else "off-topic"] += 1
+        totals[result] += 1
+        if answer["kind"] == "clarify":
+            clarifies[result] += 1
+        elif answer["kind"] == "procedure":
+            band = next(b for b in BANDS if b[0] <= answer["score"] < b[1])
+            bands[band][result] += 1
     inside, off = totals["in scope"], totals["off-topic"]
     right, wrong = totals["in scope, right"], totals["off-topic, wrong card"]
     print(f"\npooled: {inside} in scope, {off} off-topic; right {right} ({right / max(1, inside):.3f}),"
