@@ -45,9 +45,10 @@ bench/data/sudachi-synonyms/, Apache-2.0):
 Tenth round (2026-12-04): a classifier trained on the catalogue's own texts (Classifier, ClassifierBonus):
 - classifier-0.1, classifier-0.2: its probability for each entry, as 10 or 20 points at most,
   added to today's scores before today's decisions (needs scikit-learn, not a bot dependency).
-Eleventh round (2026-12-04): the same classifier only where today's matcher is unsure
-(ClassifierIfUnsure): a fallback answers its best candidate, a clarify its offered entry, when
-the classifier agrees (its first entry, probability at least 0.3 or 0.5, 0.1 ahead of the next).
+Eleventh round (2026-12-04): the same classifier only where today's matcher is unsure, by the
+rule the English matcher uses for meaning (bot/semantic.py settle; MeaningIfUnsure): a fallback
+answers its best candidate, a clarify the offered entry the classifier prefers, when the
+classifier's probability is at least 0.3 or 0.5 and 0.1 ahead of the next.
 
 ja-ginza needs `pip install --no-deps ja-ginza numpy msgpack` (its own dependencies would
 pull spaCy and an older SudachiPy); the method is skipped when it is not installed.
@@ -69,7 +70,7 @@ from bot import content
 from bot.catalogue import Catalogue
 from bot.english import English, content_of, english_catalogue
 from bot.evaluation import evaluate
-from bot.matcher import INTENT_PREFIX, OUTSIDE_PREFIX, THRESHOLDS, Answer, Candidate, Matcher
+from bot.matcher import THRESHOLDS, Answer, Candidate, Matcher
 from bot.normalize import Forms, Normalizer, _tokenizer
 from bot.semantic import Meaning, WhenUnsure, settle
 
@@ -261,7 +262,7 @@ class MeaningIfUnsure:
     """Today's answer, changed only where today's matcher is unsure, by the bot's own rule
     (bot/semantic.py settle; WhenUnsure says when)."""
 
-    def __init__(self, matcher: Any, meaning: Meaning, query: Callable[[str], str],
+    def __init__(self, matcher: Any, meaning: Meaning | Classifier, query: Callable[[str], str],
                  rules: WhenUnsure) -> None:
         self.inner, self.meaning, self.query, self.rules = matcher, meaning, query, rules
         self.thresholds = matcher.thresholds
@@ -284,6 +285,7 @@ class Classifier:
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
 
+        self.normalize = matcher.normalize
         texts = [(f"{d.forms.surface} {d.forms.reading}", e.id) for e in matcher.entries for d in e.docs]
         self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), sublinear_tf=True)
         features = self.vectorizer.fit_transform([text for text, _ in texts])
@@ -292,6 +294,10 @@ class Classifier:
     def probabilities(self, forms: Forms) -> dict[str, float]:
         row = self.model.predict_proba(self.vectorizer.transform([f"{forms.surface} {forms.reading}"]))[0]
         return dict(zip(self.model.classes_, row, strict=True))
+
+    def closeness(self, text: str) -> dict[str, float]:
+        """The probabilities as the closeness bot/semantic.py settle reads (classifier-if-unsure)."""
+        return self.probabilities(self.normalize(text))
 
 
 class ClassifierBonus(MeaningEvidence):
@@ -310,45 +316,6 @@ class ClassifierBonus(MeaningEvidence):
                       for c in ranked]
             ranked.sort(key=lambda c: (-c.score, c.id))
         return forms, ranked[:limit]
-
-
-class ClassifierIfUnsure:
-    """Today's answer, changed only where it is unsure and the classifier agrees: a fallback
-    whose best candidate is a procedure scored at least `floor` answers it, and a clarify
-    answers one of its offered entries, when that entry is the classifier's first, with a
-    probability of at least `least`, and `lead` ahead of the next (of the others offered)."""
-
-    def __init__(self, matcher: Matcher, classifier: Classifier, least: float, lead: float,
-                 floor: float = 28.6) -> None:
-        self.inner, self.classifier = matcher, classifier
-        self.least, self.lead, self.floor = least, lead, floor
-        self.thresholds, self.normalize = matcher.thresholds, matcher.normalize
-
-    def rank(self, text: str, limit: int = 10) -> tuple[Forms, list[Candidate]]:
-        return self.inner.rank(text, limit)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-    def match(self, text: str) -> Answer:
-        answer = self.inner.match(text)
-        if answer.kind not in ("fallback", "clarify") or not answer.forms or not answer.candidates:
-            return answer
-        p = self.classifier.probabilities(answer.forms)
-        first, second = sorted(p, key=p.__getitem__, reverse=True)[:2]
-        if answer.kind == "fallback":
-            best = answer.candidates[0]
-            if (best.id == first and not best.id.startswith(INTENT_PREFIX) and best.score >= self.floor
-                    and p[first] >= self.least and p[first] - p[second] >= self.lead):
-                return Answer.of(best, text, answer.forms)
-            return answer
-        offered = {c.id: c for c in answer.candidates}
-        if (first in offered and p[first] >= self.least
-                and all(p[first] - p.get(other, 0.0) >= self.lead for other in offered if other != first)):
-            if first.startswith(INTENT_PREFIX + OUTSIDE_PREFIX):
-                return self.inner._not_handled(offered[first], list(answer.candidates), text, answer.forms)
-            return Answer.of(offered[first], text, answer.forms)
-        return answer
 
 
 class EnglishLetters(Matcher):
@@ -418,8 +385,12 @@ def methods(catalogue: Catalogue, only: set[str] | None = None) -> dict[str, tup
         else:
             for weight in (0.1, 0.2, 0.3):
                 found[f"classifier-{weight}"] = (ClassifierBonus(today, classifier, weight), english)
-            found["classifier-if-unsure"] = (ClassifierIfUnsure(today, classifier, 0.3, 0.1), english)
-            found["classifier-if-unsure-0.5"] = (ClassifierIfUnsure(today, classifier, 0.5, 0.1), english)
+            # The bot's rule for English meaning (bot/semantic.py settle), the classifier's
+            # probabilities as closeness: p >= 0.3 or 0.5, 0.1 ahead, no veto of a card.
+            for least in (0.3, 0.5):
+                name = "classifier-if-unsure" + ("" if least == 0.3 else f"-{least}")
+                rules = WhenUnsure(least, 0.1, 0.1, None)
+                found[name] = (MeaningIfUnsure(today, classifier, str, rules), english)
     if only:
         found = {k: v for k, v in found.items() if k in only}
     return found
