@@ -401,11 +401,13 @@ class Catalogue:
 # In a keyword, 「…」 (or three dots) separates words that count when the question has them
 # all, apart and in any order: 住民票…移 meets 住民票はいつまでに移せば (bot/matcher.py).
 WORDS_APART = re.compile(r"…|\.\.\.")
+# One kanji, the unified ideographs with extension A (the matcher checks written kanji with it).
+KANJI = re.compile(r"[\u3400-\u9fff]")
 
 
 def _word_apart(part: str) -> bool:
     """A word of a keyword written with 「…」: two characters or more, or one kanji (移 of 移す)."""
-    return len(part) >= 2 or (len(part) == 1 and "\u4e00" <= part <= "\u9fff")
+    return len(part) >= 2 or bool(KANJI.fullmatch(part))
 
 
 class CatalogueError(Exception):

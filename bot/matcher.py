@@ -30,7 +30,7 @@ from typing import Literal
 
 from rapidfuzz import fuzz, process
 
-from bot.catalogue import WORDS_APART, Catalogue
+from bot.catalogue import KANJI, WORDS_APART, Catalogue
 from bot.normalize import Forms, Normalizer, fold_parts, meant_part
 from bot.overlap import Overlap, pairs
 
@@ -44,7 +44,6 @@ OUTSIDE_PREFIX = "outside-"
 ACT_WORDS = ("紛失", "なくした", "なくしました", "なくしたら", "なくすと", "見当たらない", "再発行",
              "再交付", "作り直し", "更新", "変更", "申請", "手続き", "届け出", "届出", "申し込み",
              "問い合わせ", "取り消し")
-_KANJI = re.compile(r"[\u3400-\u9fff]")
 # A question's reading, where its words start, and the kanji it wrote at each reading position.
 _Words = list[tuple[str, set[int], dict[int, str]]]
 
@@ -431,7 +430,7 @@ class Matcher:
 
         def apart(span: tuple[int, int]) -> bool:
             return (not any(a < span[1] and span[0] < b for a, b in topic_spans)
-                    and not (span[0] and _KANJI.match(surface[span[0] - 1])))
+                    and not (span[0] and KANJI.match(surface[span[0] - 1])))
 
         return any(word not in self._acts and any(map(apart, self._spans(word, forms)))
                    for word in card.found)
@@ -731,11 +730,11 @@ def _kanji_replaced(keyword: str, query: str, start: int, end: int) -> bool:
     """Whether the question, where it nearly holds `keyword` (query[start:end]), has another
     kanji in place of one of the keyword's: next to the text the alignment kept, as far out
     as the kanji it left out."""
-    missing = set(_KANJI.findall(keyword)) - set(query[start:end])
+    missing = set(KANJI.findall(keyword)) - set(query[start:end])
     if not missing:
         return False
     around = query[max(0, start - len(missing)):end + len(missing)]
-    return any(kanji not in keyword for kanji in _KANJI.findall(around))
+    return any(kanji not in keyword for kanji in KANJI.findall(around))
 
 
 def _starts_a_word(reading: str, parts: list[tuple[str, str]], words: _Words,
@@ -771,7 +770,7 @@ def _question_words(parts: list[tuple[str, str]], words: _Words) -> tuple[str, s
         joined, at = "", 0
         for surface, part in fold_parts(parts):
             starts.add(at)
-            written_kanji = "".join(_KANJI.findall(surface))
+            written_kanji = "".join(KANJI.findall(surface))
             if written_kanji:
                 for i in range(at, at + len(part)):
                     kanji[i] = written_kanji
@@ -784,7 +783,7 @@ def _question_words(parts: list[tuple[str, str]], words: _Words) -> tuple[str, s
 def _written_alike(segment: str, text: str, parts: list[tuple[str, str]], words: _Words,
                    written: str) -> bool:
     """Whether the question's reading `segment` was written in kana, or in kanji of `written`."""
-    if not _KANJI.search(text):  # all kana: no kanji to check
+    if not KANJI.search(text):  # all kana: no kanji to check
         return True
     joined, _, kanji = _question_words(parts, words)
     allowed = set(written)

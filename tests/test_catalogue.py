@@ -92,6 +92,16 @@ def test_each_kind_of_mistake_is_reported_at_its_line(tree: Path, old: str, new:
     assert file == "procedures/shomeisho/juminhyo.yaml" and int(line) > 1
 
 
+def test_one_kanji_counts_as_a_word_apart_even_a_rare_one(tree: Path):
+    path = tree / "procedures/shomeisho/juminhyo.yaml"
+    # 移 and 㐂 (CJK extension A, which the matcher also reads as kanji) may stand alone.
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("keywords:\n  - ", "keywords:\n  - 住民票…移\n  - 住民票…㐂\n  - ", 1),
+                    encoding="utf-8")
+
+    assert not [p for p in content.inspect(tree).errors if "「…」" in str(p)]
+
+
 def test_an_example_used_by_two_entries_is_an_error(tree: Path):
     path = tree / "intents/thanks.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("  - 助かりました", "  - 住民票を1通ください"),
