@@ -63,6 +63,10 @@ COLLECTIONS = {  # name -> (split rule, language, date collected)
     "real-2026-12-04a": ("source", "ja", "2026-12-04"),
     "real-2026-12-04b": ("source", "ja", "2026-12-04"),
     "real-en-2026-12-04b": ("source", "en", "2026-12-04"),
+    "real-2026-12-04c": ("source", "ja", "2026-12-04"),
+    "real-2026-12-04d": ("source", "ja", "2026-12-04"),
+    "real-2026-12-04e": ("source", "ja", "2026-12-04"),
+    "real-en-2026-12-04e": ("source", "en", "2026-12-04"),
 }
 PARTS = [(name, part) for name in COLLECTIONS for part in ("dev", "blind")]
 FIELDS = {"text", "expect", "source", "lang", "collected"}
