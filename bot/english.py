@@ -95,7 +95,9 @@ def is_english(text: str) -> bool:
 def english_catalogue(catalogue: Catalogue) -> Catalogue:
     """The catalogue as an English reader sees it: only procedures with an `en:` block."""
     procedures = tuple(
-        replace(p, title=content_of(p.en.title), label=content_of(p.en.label),
+        # legal_title=None: the matcher reads the legal name before the title, and the
+        # Japanese one would bring its few Latin words (Web, QR, LINE) as an English title.
+        replace(p, title=content_of(p.en.title), legal_title=None, label=content_of(p.en.label),
                 keywords=tuple(content_of(k) for k in p.en.keywords),
                 examples=tuple(content_of(e) for e in p.en.examples))
         for p in catalogue.procedures if p.en is not None)

@@ -263,3 +263,11 @@ def test_every_english_example_reaches_its_own_card(conversation, catalogue):
 ])
 def test_english_names_and_topics_not_handled(conversation, question, shown):
     assert conversation.respond(Incoming("text", question)).shown == shown
+
+
+@pytest.mark.parametrize("question", ["I saw it on the web", "Is the web page in English?"])
+def test_the_japanese_legal_names_latin_words_are_not_english_words(conversation, question):
+    # online-soudan's legal name is オンライン（Web会議）での相談: read as an English title,
+    # "web" alone gave it 69 points. Its English title, "Consultation online (web meeting)",
+    # needs more of the question than one word.
+    assert conversation.respond(Incoming("text", question)).shown != "en:procedure:online-soudan"
