@@ -353,3 +353,12 @@ def test_a_card_found_only_by_what_is_done_gives_way_to_the_thing_named(matcher)
     assert matcher.match("接種券を紛失したので再発行してほしい").id == "outside-kenko"
     # Where the card's own thing is named, the card stays.
     assert matcher.match("マイナンバーカードを紛失したので再発行してほしい").id == "mynumber-card-funshitsu"
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("印鑑登録証を紛失しました", "inkan-touroku"),  # its note: the registration is made again
+    ("転出証明書を失くしてしまった", "outside-tenshutsu-shomei"),  # the former town issues it
+    ("転出証明書はどこでもらえる", "hikkoshi"),  # getting one is part of moving
+])
+def test_a_lost_paper_goes_to_whoever_issues_it_again(matcher, question, expected):
+    assert matcher.match(question).id == expected
