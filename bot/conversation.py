@@ -68,8 +68,10 @@ class Conversation:
         self.replies = Replies(catalogue)
         self.english = English(catalogue)  # a message in English is answered in English
         # A question that is only a category's name (子育て, 介護) gets that category's list;
-        # one of the words of its name or button (税金, 保育) does too, unless a procedure
-        # answers it (マイナンバーカード is a category word and a procedure).
+        # one of the words of its name or button (税金, 保育, 証明書) does too, unless a
+        # procedure answers it (マイナンバーカード is a category word and a procedure): the
+        # resident named a whole category, not a topic not handled (保育 → 保育料) or one of
+        # a few cards to choose from.
         self._category_names: dict[str, Category] = {}
         for category in catalogue.categories:
             self._index(self._category_names, category.name, category)
@@ -201,11 +203,11 @@ class Conversation:
             return None
         forms = answer.forms
         category = self._category_names.get(forms.surface) or self._category_names.get(forms.reading)
-        if category is not None or answer.kind != "fallback":
+        if category is not None or answer.kind == "procedure":
             return category
         words = self.matcher.category_words
         named = words.get(forms.surface) or words.get(forms.reading)
-        if named is None and not answer.suggested:
+        if named is None and answer.kind == "fallback" and not answer.suggested:
             # A story no procedure answers but that names one category (母が転んで歩けない。
             # 介護の手続きは？) gets that category's list rather than "not found"; where the
             # matcher half found procedures of it, their 「もしかして」 buttons come instead.

@@ -99,7 +99,7 @@ def test_a_card_with_an_online_application_links_to_it(page, demo_server, catalo
 
 
 def test_a_clarify_offers_procedures_in_resident_words(page, demo_server, conversation, catalogue):
-    question = question_of_kind(conversation, "clarify", ["証明書", "手当", "申請したい", "カード"])
+    question = question_of_kind(conversation, "clarify", ["印鑑", "コンビニ", "手当", "申請したい", "カード"])
     expected = conversation.respond(Incoming("text", question)).messages[0]["quickReply"]["items"]
     open_chat(page, demo_server)
     page.locator("#text").click()

@@ -66,6 +66,14 @@ def test_a_bare_category_word_gets_that_categorys_list(conversation):
         assert conversation.respond(Incoming("text", word)).shown == f"category:{category}", word
 
 
+def test_a_word_of_a_categorys_button_gets_its_list_rather_than_a_choice_or_a_refusal(conversation):
+    # 保育 alone met the nursery-fee topic not handled, 税金 and 証明書 a choice of three.
+    for word, category in [("保育", "kosodate"), ("税金", "cashless"), ("証明書", "shomeisho")]:
+        assert conversation.respond(Incoming("text", word)).shown == f"category:{category}", word
+    # A card that answers the word still comes first.
+    assert conversation.respond(Incoming("text", "国保")).shown == "procedure:kokuho"
+
+
 def test_a_story_no_procedure_answers_but_naming_one_category_gets_its_list(conversation):
     story = conversation.respond(Incoming("text", "母が転んで歩けなくなった。介護の手続きは？"))
     assert (story.answer.kind, story.shown) == ("fallback", "category:kaigo")
