@@ -231,6 +231,7 @@ class Category:
     name: str
     label: str
     first: tuple[str, ...] = ()  # procedure ids listed first in the category's menu
+    words: tuple[str, ...] = ()  # a message of only one of these words gets the category's list
 
 
 @dataclass(frozen=True)
@@ -586,9 +587,16 @@ class _Reader:
                     name=self._text((*at, "name")) or "",
                     label=self._text((*at, "label"), max_length=limits.QUICK_LABEL) or "",
                     first=self._texts((*at, "first")),
+                    words=self._texts((*at, "words")),
                 )
             )
         self._unique([c.id for c in categories], "categories", "id")
+        owner: dict[str, str] = {}
+        for index, category in enumerate(categories):
+            for position, word in enumerate(category.words):
+                if owner.setdefault(word, category.id) != category.id:
+                    self._problem(("categories", index, "words", position),
+                                  f"「{word}」は分類「{owner[word]}」の words にもあります")
         return categories
 
     def _entries(self, path: Path, key: str, owner: str, fields: set[str]) -> list[FieldPath]:

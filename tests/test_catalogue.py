@@ -102,6 +102,16 @@ def test_one_kanji_counts_as_a_word_apart_even_a_rare_one(tree: Path):
     assert not [p for p in content.inspect(tree).errors if "「…」" in str(p)]
 
 
+def test_a_category_word_listed_under_two_categories_is_an_error(tree: Path):
+    path = tree / "procedures/categories.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("words: [証明]", "words: [証明, 手当]"),
+                    encoding="utf-8")
+
+    errors = [str(p) for p in content.inspect(tree).errors]
+    assert any(e.startswith("procedures/categories.yaml:") and "categories[3].words[1]" in e
+               and "「手当」は分類「kosodate」" in e for e in errors), errors
+
+
 def test_an_example_used_by_two_entries_is_an_error(tree: Path):
     path = tree / "intents/thanks.yaml"
     path.write_text(path.read_text(encoding="utf-8").replace("  - 助かりました", "  - 住民票を1通ください"),

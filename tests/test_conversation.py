@@ -74,6 +74,16 @@ def test_a_word_of_a_categorys_button_gets_its_list_rather_than_a_choice_or_a_re
     assert conversation.respond(Incoming("text", "国保")).shown == "procedure:kokuho"
 
 
+def test_a_word_staff_list_for_a_category_gets_its_list_even_over_a_card(conversation, catalogue):
+    assert "支払い" in catalogue.category("cashless").words  # procedures/categories.yaml
+    # 支払い alone resembled the unpaid child allowance card (未支払); スマホ met the topic of
+    # phone contracts. Written in hiragana or half-width kana it is the same word.
+    for word, category in [("支払い", "cashless"), ("すまほ", "digital"), ("ｽﾏﾎ", "digital")]:
+        assert conversation.respond(Incoming("text", word)).shown == f"category:{category}", word
+    # Only the word alone: a question around it is matched as usual.
+    assert conversation.respond(Incoming("text", "スマホ教室に申し込みたい")).shown.startswith("procedure:")
+
+
 def test_a_story_no_procedure_answers_but_naming_one_category_gets_its_list(conversation):
     story = conversation.respond(Incoming("text", "母が転んで歩けなくなった。介護の手続きは？"))
     assert (story.answer.kind, story.shown) == ("fallback", "category:kaigo")
