@@ -42,7 +42,7 @@ _WORDS = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 STOP_WORDS = frozenset(re.findall(r"\S+", """
 a about am an and any are as at be been can could did do does for from get got have has how i i'm
 if in is it it's its just know me my of on or our please should so tell that the there this to us
-want we what what's when where which who will with would you your need like do i'd i've help
+want we what what's when where which who will with would you your need like do i'd i've
 """))
 # Scores of words (bot/words.py), not letters: chosen on the English development sets
 # (docs/matching.md, seventh round). Whole words often tie two cards closely (register a seal:

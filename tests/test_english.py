@@ -260,6 +260,8 @@ def test_every_english_example_reaches_its_own_card(conversation, catalogue):
     ("How do I renew my visa?", "en:intent:outside-en-visa"),  # other offices' topics
     ("Where do I file my tax return?", "en:intent:outside-en-tax-return"),
     ("where can I buy a hanko", "en:intent:outside-en-hanko-shop"),  # not seal registration
+    ("help", "en:intent:help"),  # was a stop word: "help" alone found nothing
+    ("Can you help me get a residence certificate?", "en:procedure:juminhyo"),
 ])
 def test_english_names_and_topics_not_handled(conversation, question, shown):
     assert conversation.respond(Incoming("text", question)).shown == shown
