@@ -72,14 +72,12 @@ class Conversation:
         # procedure answers it (マイナンバーカード is a category word and a procedure): the
         # resident named a whole category, not a topic not handled (保育 → 保育料) or one of
         # a few cards to choose from.
-        self._category_names: dict[str, Category] = {}
         # So does a word staff list for it (categories.yaml `words`: 手当, スマホ), which
         # residents send alone without naming the category, even where a card would answer.
-        self._category_words: dict[str, Category] = {}
+        self._category_names: dict[str, Category] = {}
         for category in catalogue.categories:
-            self._index(self._category_names, category.name, category)
-            for word in category.words:
-                self._index(self._category_words, word, category)
+            for word in (category.name, *category.words):
+                self._index(self._category_names, word, category)
 
     def _index(self, table: dict[str, Category], word: str, category: Category) -> None:
         forms = self.matcher.normalize(word)
@@ -207,8 +205,7 @@ class Conversation:
         if answer.forms is None:
             return None
         forms = answer.forms
-        category = (self._category_names.get(forms.surface) or self._category_names.get(forms.reading)
-                    or self._category_words.get(forms.surface) or self._category_words.get(forms.reading))
+        category = self._category_names.get(forms.surface) or self._category_names.get(forms.reading)
         if category is not None or answer.kind == "procedure":
             return category
         words = self.matcher.category_words
