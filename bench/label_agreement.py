@@ -15,13 +15,15 @@ often they share an id, and the bot's top-1 and wrong cards scored against each 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import on_arrival  # noqa: E402
 
 from bot import content  # noqa: E402
 from bot.conversation import Conversation  # noqa: E402
@@ -36,8 +38,7 @@ def first_labels(set_name: str) -> dict[str, set[str]]:
     path = ROOT / "tests" / "data" / f"{set_name}.jsonl"
     if "blind" in set_name:
         raise SystemExit(f"{set_name}: second labels are for development halves only")
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {row["text"]: set(row["expect"] or []) for row in rows}
+    return {row["text"]: set(row["expect"] or []) for row in on_arrival.read(path)}
 
 
 def kind(first: set[str], second: set[str]) -> str:
@@ -53,8 +54,7 @@ def main() -> None:
     firsts: dict[str, dict[str, set[str]]] = {}
     for path in sorted((ROOT / "bench" / "data" / "second-labels").glob("*.jsonl")):
         counts: dict[str, Counter[str]] = {"ja": Counter(), "en": Counter()}
-        for line in path.read_text(encoding="utf-8").splitlines():
-            row = json.loads(line)
+        for row in on_arrival.read(path):
             if row["set"] not in firsts:
                 firsts[row["set"]] = first_labels(row["set"])
             first, second = firsts[row["set"]][row["text"]], set(row["second"] or [])

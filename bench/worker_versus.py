@@ -6,9 +6,8 @@ checked out in its own folder:
     git worktree add --detach /tmp/before <rev>
     .venv/bin/python bench/worker_versus.py /tmp/before [--runs 5]
 
-The other revision runs with its own .venv when it has one (its dependencies changed), else
-with this interpreter: its `bot` package is imported from its folder either way, which each
-run checks.
+This virtualenv runs both (as bench/match_versus.py): PYTHONPATH puts each folder's `bot`
+first, so no install is needed there.
 
 Runs alternate (before, now, before, now ...) so that a machine that slows down slows
 both; medians are reported, and the ratios now/before. Each run is a new interpreter:
@@ -30,7 +29,7 @@ HERE = Path(__file__).resolve().parents[1]
 WORKER = r'''
 import json, time
 t0 = time.perf_counter()
-import bot, bot.web
+import bot.web
 from bot import content
 from bot.conversation import Conversation, Incoming
 conversation = Conversation(content.load())
@@ -44,22 +43,15 @@ for q in questions * 50:
 status = open("/proc/self/status").read()
 def mib(field):
     return int(status.split(field + ":")[1].split()[0]) / 1024
-print(json.dumps({"bot": bot.__file__, "ready_s": t1 - t0, "first_answer_ms": (t2 - t1) * 1000,
+print(json.dumps({"ready_s": t1 - t0, "first_answer_ms": (t2 - t1) * 1000,
                   "rss_mib": mib("VmRSS"), "anon_mib": mib("RssAnon")}))
 '''
 
 
 def run(tree: Path) -> dict[str, float]:
-    own = tree / ".venv" / "bin" / "python"
-    python = str(own) if own.exists() else sys.executable
-    # `python -c` puts the working folder first on sys.path: the tree's bot/ is the one imported.
-    out = subprocess.run([python, "-c", WORKER], cwd=tree, capture_output=True, text=True,
-                         check=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    imported = Path(result.pop("bot")).resolve()
-    if not imported.is_relative_to(tree):
-        raise SystemExit(f"{tree}: the worker imported {imported} instead")
-    return dict(result)
+    out = subprocess.run([sys.executable, "-c", WORKER], cwd=tree, capture_output=True, text=True,
+                         env={"PYTHONPATH": str(tree), "PATH": "/usr/bin:/bin"}, check=True)
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
 
 def main() -> None:
