@@ -364,3 +364,21 @@ def test_a_lost_paper_goes_to_whoever_issues_it_again(matcher, question, expecte
     assert matcher.match(question).id == expected
     # The topic's texts are mostly 転出証明書: 証明書 alone must still ask which certificate.
     assert matcher.match("証明書").kind == "clarify"
+
+
+PAYING_CARDS = {"shizei-konbini", "shizei-smartphone", "shizei-kouza-furikae", "chihouzei-qr"}
+
+
+@pytest.mark.parametrize("question", ["固定資産税の支払い方法は？", "税金の払い方", "税金はどこで払えますか",
+                                      "納税通知書が届いた。どこで払える？"])
+def test_how_to_pay_a_tax_gets_the_ways_to_pay(matcher, question):
+    # Not the topics of a tax's amount or of not being able to pay, which also name the bill.
+    answer = matcher.match(question)
+    offered = {answer.id} if answer.kind == "procedure" else {c.id for c in answer.candidates}
+    assert offered and offered <= PAYING_CARDS
+
+
+@pytest.mark.parametrize(("question", "topic"), [("税金が払えない", "outside-nouzei-soudan"),
+                                                 ("納税通知書の金額が高い", "outside-zeigaku")])
+def test_a_tax_that_cannot_be_paid_or_seems_too_high_is_still_not_handled(matcher, question, topic):
+    assert matcher.match(question).id == topic
