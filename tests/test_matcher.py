@@ -382,3 +382,15 @@ def test_how_to_pay_a_tax_gets_the_ways_to_pay(matcher, question):
                                                  ("納税通知書の金額が高い", "outside-zeigaku")])
 def test_a_tax_that_cannot_be_paid_or_seems_too_high_is_still_not_handled(matcher, question, topic):
     assert matcher.match(question).id == topic
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("オンラインでできる手続きは？", "mynaportal"),  # not the online consultation
+    ("子育ての手続きをオンラインで", "mynaportal"),
+    ("児童手当の手続きはオンラインでできますか", "jidou-teate-nintei"),  # a named procedure stays
+    ("土日に開いてる窓口はありますか", "intent:contact"),  # the reply: hours not confirmed, call
+    ("日曜に住民票がほしい", "juminhyo"),
+])
+def test_what_can_be_done_online_and_when_the_counter_is_open(matcher, question, expected):
+    answer = matcher.match(question)
+    assert (answer.id if answer.kind == "procedure" else f"{answer.kind}:{answer.id}") == expected
