@@ -88,9 +88,11 @@ def _cases(path: Path) -> list[dict]:
 ], ids=["dev", "residents", "blind", "blind-b"])
 def test_accuracy_does_not_regress(matcher, catalogue, path, top1, top3, rejected):
     report = evaluate(matcher, catalogue, _cases(path))
-    assert report["top1"] >= top1, report["misses"]
-    assert report["top3"] >= top3, report["misses"]
-    assert report["rejected"] >= rejected, report["misses"]
+    # A blind set's misses must not be read while tuning: a failure shows them only for the others.
+    shown = "(misses of a blind set are not shown)" if "blind" in path.name else report["misses"]
+    assert report["top1"] >= top1, shown
+    assert report["top3"] >= top3, shown
+    assert report["rejected"] >= rejected, shown
 
 
 def test_a_short_keyword_reading_does_not_count_inside_other_words(matcher):
