@@ -295,6 +295,8 @@ def test_a_keyword_met_with_a_kanji_missing_is_another_word(matcher):
 @pytest.mark.parametrize(("question", "expected"), [
     ("親が亡くなった場合、どんな手続きが必要ですか", "okuyami"),
     ("ちちがなくなりました", "okuyami"),
+    ("夫が死んだ", "okuyami"),  # not the pet topic's 犬が死んだ, one character away
+    ("うちの犬が死にました", "outside-pet"),
     ("児童手当を受け取っていた夫が亡くなった", "jidou-teate-mishiharai"),
     ("実印を紛失したらどうすればいい", "inkan-touroku"),
     ("実印の証明がほしい", "inkan-shomei"),
@@ -396,3 +398,4 @@ def test_a_tax_that_cannot_be_paid_or_seems_too_high_is_still_not_handled(matche
 def test_what_can_be_done_online_and_when_the_counter_is_open(matcher, question, expected):
     answer = matcher.match(question)
     assert (answer.id if answer.kind == "procedure" else f"{answer.kind}:{answer.id}") == expected
+
