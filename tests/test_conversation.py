@@ -78,10 +78,14 @@ def test_a_word_staff_list_for_a_category_gets_its_list_even_over_a_card(convers
     assert "支払い" in catalogue.category("cashless").words  # procedures/categories.yaml
     # 支払い alone resembled the unpaid child allowance card (未支払); スマホ met the topic of
     # phone contracts. Written in hiragana or half-width kana it is the same word.
-    for word, category in [("支払い", "cashless"), ("すまほ", "digital"), ("ｽﾏﾎ", "digital")]:
+    # 子どもの手当 (which allowance?) got a choice of the amount-change and birth cards.
+    for word, category in [("支払い", "cashless"), ("すまほ", "digital"), ("ｽﾏﾎ", "digital"),
+                           ("こどものてあて", "kosodate")]:
         assert conversation.respond(Incoming("text", word)).shown == f"category:{category}", word
     # Only the word alone: a question around it is matched as usual.
     assert conversation.respond(Incoming("text", "スマホ教室に申し込みたい")).shown.startswith("procedure:")
+    asked = conversation.respond(Incoming("text", "子ども手当をもらいたい"))
+    assert asked.shown == "procedure:jidou-teate-nintei"
 
 
 def test_a_story_no_procedure_answers_but_naming_one_category_gets_its_list(conversation):

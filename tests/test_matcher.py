@@ -399,3 +399,11 @@ def test_what_can_be_done_online_and_when_the_counter_is_open(matcher, question,
     answer = matcher.match(question)
     assert (answer.id if answer.kind == "procedure" else f"{answer.kind}:{answer.id}") == expected
 
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("子ども手当をもらいたい", "jidou-teate-nintei"),  # the allowance's name of 2010-2012
+    ("母が認知症になった", "kaigo-nintei"),  # the first step is the care-need certification
+    ("認知症の相談をしたい", "outside-kaigo-hokenryo"),  # advice itself is not handled here
+])
+def test_the_words_residents_use_for_a_procedure_they_do_not_name(matcher, question, expected):
+    assert matcher.match(question).id == expected
