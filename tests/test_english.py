@@ -262,6 +262,9 @@ def test_every_english_example_reaches_its_own_card(conversation, catalogue):
     ("where can I buy a hanko", "en:intent:outside-en-hanko-shop"),  # not seal registration
     ("help", "en:intent:help"),  # was a stop word: "help" alone found nothing
     ("Can you help me get a residence certificate?", "en:procedure:juminhyo"),
+    ("is city hall open on Sunday", "en:intent:contact"),  # the reply: hours not confirmed, call
+    ("opening hours of the library", "en:intent:outside-en"),  # the library is not city hall
+    ("my mother has dementia", "en:procedure:kaigo-nintei"),  # the first step: certification
 ])
 def test_english_names_and_topics_not_handled(conversation, question, shown):
     assert conversation.respond(Incoming("text", question)).shown == shown
