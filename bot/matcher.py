@@ -627,7 +627,7 @@ class Matcher:
                         continue
                     if (on_reading and term.forms.surface != term_text
                             and not _written_alike(query[aligned.dest_start:aligned.dest_end], text,
-                                                   parts, words, term.forms.surface)):
+                                                   parts, words, term.forms.surface, forms.surface)):
                         continue
                 term = self.terms[position]
                 weight = self._term_weight[position] * score / 100
@@ -781,15 +781,23 @@ def _question_words(parts: list[tuple[str, str]], words: _Words) -> tuple[str, s
 
 
 def _written_alike(segment: str, text: str, parts: list[tuple[str, str]], words: _Words,
-                   written: str) -> bool:
-    """Whether the question's reading `segment` was written in kana, or in kanji of `written`."""
+                   written: str, surface: str) -> bool:
+    """Whether the question's reading `segment` was written in kana, or in kanji of `written`.
+
+    Where a synonym replaced the resident's word (死んだ → 亡くなった), the segment is not in
+    the reading of the words the resident wrote: then the question's `surface` (synonyms
+    applied) is looked at where it nearly holds `written`, and must have no other kanji there
+    (夫が死んだ is not ペットが亡くなった)."""
     if not KANJI.search(text):  # all kana: no kanji to check
         return True
     joined, _, kanji = _question_words(parts, words)
     allowed = set(written)
     at = joined.find(segment)
-    if at < 0 or not segment:
+    if not segment:
         return True
+    if at < 0:
+        aligned = fuzz.partial_ratio_alignment(written, surface)
+        return aligned is None or set(KANJI.findall(surface[aligned.dest_start:aligned.dest_end])) <= allowed
     while at >= 0:
         if all(set(kanji[k]) <= allowed for k in range(at, at + len(segment)) if k in kanji):
             return True
