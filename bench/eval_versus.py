@@ -56,12 +56,13 @@ def row(name: str, before: dict, after: dict) -> list[str]:
 # several points with one question; the pools say more, with a 95 % interval (Wilson).
 # The Japanese blind halves also in two parts, A and B, fixed by each set's name: a change chosen
 # on blind figures is kept only if it gains on both (docs/matching.md, tenth and thirteenth rounds).
-POOLS: tuple[tuple[str, str, str, str | None], ...] = (("real Japanese, dev", "real-", "-dev", None),
-                                                    ("real English, dev", "real-en-", "-dev", None),
-                                                    ("real Japanese, blind", "real-", "-blind", None),
-                                                    ("real English, blind", "real-en-", "-blind", None),
-                                                    ("real Japanese, blind A", "real-", "-blind", "A"),
-                                                    ("real Japanese, blind B", "real-", "-blind", "B"))
+Pool = tuple[str, str, str, str | None]  # label, name prefix, name suffix, blind part (A / B)
+POOLS: tuple[Pool, ...] = (("real Japanese, dev", "real-", "-dev", None),
+                           ("real English, dev", "real-en-", "-dev", None),
+                           ("real Japanese, blind", "real-", "-blind", None),
+                           ("real English, blind", "real-en-", "-blind", None),
+                           ("real Japanese, blind A", "real-", "-blind", "A"),
+                           ("real Japanese, blind B", "real-", "-blind", "B"))
 
 
 def blind_part(name: str) -> str:

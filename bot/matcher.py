@@ -784,17 +784,15 @@ def _written_alike(segment: str, text: str, parts: list[tuple[str, str]], words:
                    written: str, surface: str) -> bool:
     """Whether the question's reading `segment` was written in kana, or in kanji of `written`.
 
-    Where a synonym replaced the resident's word (死んだ → 亡くなった), the segment is not in
+    Where a synonym replaced the resident's word (他界した → 亡くなった), the segment is not in
     the reading of the words the resident wrote: then the question's `surface` (synonyms
     applied) is looked at where it nearly holds `written`, and must have no other kanji there
-    (夫が死んだ is not ペットが亡くなった)."""
-    if not KANJI.search(text):  # all kana: no kanji to check
+    (夫が他界した is not ペットが亡くなった)."""
+    if not segment or not KANJI.search(text):  # all kana: no kanji to check
         return True
     joined, _, kanji = _question_words(parts, words)
     allowed = set(written)
     at = joined.find(segment)
-    if not segment:
-        return True
     if at < 0:
         aligned = fuzz.partial_ratio_alignment(written, surface)
         return aligned is None or set(KANJI.findall(surface[aligned.dest_start:aligned.dest_end])) <= allowed
